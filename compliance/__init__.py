@@ -1,0 +1,3 @@
+"""compliance: finds reproductions of a publisher's articles and keeps the evidence."""
+
+__version__ = "0.1.0"

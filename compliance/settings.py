@@ -1,0 +1,146 @@
+"""One validated settings object, read once from the environment (`COMPLIANCE_*`) or given in code.
+
+Every detection parameter lives here so that it is recorded next to what it produced: fingerprints
+keep `num_perm`, `seed`, `shingle_size` and `window`; matches keep the thresholds of their verdict.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from compliance.errors import ConfigurationError
+
+DEFAULT_DATABASE_URL = "sqlite:///var/compliance.db"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Detection, storage and fetching parameters, checked at construction."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    index_dir: str = ""  # empty: beside the SQLite file, or ./var/index for a server database
+
+    # Fingerprints: word shingles hashed into MinHash signatures over passage windows.
+    shingle_size: int = 3
+    num_perm: int = 64
+    seed: int = 1
+    window: int = 24  # shingles per article window; article windows do not overlap
+    page_stride: int = 4  # page windows start every `page_stride` shingles
+    bands: int = 16
+    rows: int = 4
+    max_candidates: int = 20  # articles aligned per page, most window hits first
+
+    # Alignment.
+    max_gap: int = 6  # words that may differ between two seeds of one passage
+    min_passage_words: int = 8
+
+    # Verdict thresholds.
+    full_coverage: float = 0.8
+    substantial_coverage: float = 0.2
+    substantial_words: int = 50
+    quotation_words: int = 12
+    min_match_words: int = 12
+
+    # Fetching (suspect URLs).
+    fetch_allow_hosts: tuple[str, ...] = field(default_factory=tuple)
+    user_agent: str = "compliance-checker/0.1 (+https://example.org/compliance)"
+    connect_timeout: float = 5.0
+    read_timeout: float = 15.0
+    max_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    evidence_dir: str = ""  # empty: ./var/evidence
+
+    def __post_init__(self) -> None:
+        positive = ("shingle_size", "num_perm", "window", "page_stride", "bands", "rows",
+                    "max_candidates", "min_passage_words", "max_redirects", "max_bytes")
+        for name in positive:
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+        if self.bands * self.rows > self.num_perm:
+            raise ConfigurationError(
+                f"bands * rows ({self.bands} * {self.rows}) must not exceed num_perm ({self.num_perm})"
+            )
+        if self.page_stride > self.window:
+            raise ConfigurationError("page_stride must not exceed window")
+        if self.max_gap < 0:
+            raise ConfigurationError(f"max_gap must be >= 0, got {self.max_gap!r}")
+        for name in ("full_coverage", "substantial_coverage"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ConfigurationError(f"{name} must lie in (0, 1], got {value!r}")
+        if self.substantial_coverage > self.full_coverage:
+            raise ConfigurationError("substantial_coverage must not exceed full_coverage")
+        if not self.database_url:
+            raise ConfigurationError("database_url must not be empty")
+        for name in ("connect_timeout", "read_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"{name} must be positive")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from `COMPLIANCE_<NAME>` variables, then `overrides`."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f"COMPLIANCE_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _parse(f.name, raw, f.type)
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+    @property
+    def index_path(self) -> Path:
+        """Folder holding the passage index files."""
+        if self.index_dir:
+            return Path(self.index_dir)
+        sqlite_file = sqlite_path(self.database_url)
+        if sqlite_file is not None:
+            return sqlite_file.with_name(sqlite_file.stem + ".index")
+        return Path("var") / "index"
+
+    @property
+    def evidence_path(self) -> Path:
+        return Path(self.evidence_dir) if self.evidence_dir else Path("var") / "evidence"
+
+    def fingerprint_params(self) -> dict[str, int]:
+        """The parameters a fingerprint depends on: signatures made with others never compare."""
+        return {"num_perm": self.num_perm, "seed": self.seed,
+                "shingle_size": self.shingle_size, "window": self.window}
+
+    def thresholds(self) -> dict[str, float]:
+        """The verdict thresholds, recorded with each verdict."""
+        return {"full_coverage": self.full_coverage,
+                "substantial_coverage": self.substantial_coverage,
+                "substantial_words": self.substantial_words,
+                "quotation_words": self.quotation_words,
+                "min_match_words": self.min_match_words}
+
+
+def sqlite_path(database_url: str) -> Path | None:
+    """The file behind a `sqlite:///` URL, or None for memory or another database."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix) or database_url.endswith(":memory:"):
+        return None
+    return Path(database_url[len(prefix):])
+
+
+def _parse(name: str, raw: str, annotation: Any) -> Any:
+    kind = str(annotation)
+    try:
+        if "tuple" in kind:
+            return tuple(part.strip() for part in raw.split(",") if part.strip())
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+    except ValueError:
+        raise ConfigurationError(f"COMPLIANCE_{name.upper()} must be a number, got {raw!r}") from None
+    return raw
