@@ -24,15 +24,13 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     index_dir: str = ""  # empty: beside the SQLite file, or ./var/index for a server database
 
-    # Fingerprints: word shingles hashed into MinHash signatures over passage windows.
+    # Fingerprints: word shingles, a whole-text MinHash, and the minimum of every passage window.
     shingle_size: int = 3
     num_perm: int = 64
     seed: int = 1
-    window: int = 24  # shingles per article window; article windows do not overlap
-    page_stride: int = 4  # page windows start every `page_stride` shingles
-    bands: int = 16
-    rows: int = 4
-    max_candidates: int = 20  # articles aligned per page, most window hits first
+    window: int = 8  # shingles per window: shared runs of window + shingle_size - 1 words are found
+    max_candidates: int = 20  # articles aligned per page, most shared window minima first
+    max_df: int = 200  # a window minimum found in more articles than this is too common to search
 
     # Alignment.
     max_gap: int = 6  # words that may differ between two seeds of one passage
@@ -45,6 +43,10 @@ class Settings:
     quotation_words: int = 12
     min_match_words: int = 12
 
+    # Our own pages: datelines are written in the publisher's local time.
+    publisher_timezone: str = "Africa/Algiers"
+    max_input_bytes: int = 10 * 1024 * 1024  # one .json/.html/.txt file, or one JSONL line
+
     # Fetching (suspect URLs).
     fetch_allow_hosts: tuple[str, ...] = field(default_factory=tuple)
     user_agent: str = "compliance-checker/0.1 (+https://example.org/compliance)"
@@ -55,18 +57,12 @@ class Settings:
     evidence_dir: str = ""  # empty: ./var/evidence
 
     def __post_init__(self) -> None:
-        positive = ("shingle_size", "num_perm", "window", "page_stride", "bands", "rows",
-                    "max_candidates", "min_passage_words", "max_redirects", "max_bytes")
+        positive = ("shingle_size", "num_perm", "window", "max_candidates", "max_df",
+                    "min_passage_words", "max_redirects", "max_bytes", "max_input_bytes")
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
-        if self.bands * self.rows > self.num_perm:
-            raise ConfigurationError(
-                f"bands * rows ({self.bands} * {self.rows}) must not exceed num_perm ({self.num_perm})"
-            )
-        if self.page_stride > self.window:
-            raise ConfigurationError("page_stride must not exceed window")
         if self.max_gap < 0:
             raise ConfigurationError(f"max_gap must be >= 0, got {self.max_gap!r}")
         for name in ("full_coverage", "substantial_coverage"):

@@ -1,0 +1,204 @@
+"""The `compliance` command: a thin caller of the pipeline.
+
+Exit status: 0 success (matches or not), 2 bad usage or bad input (one line on stderr),
+1 anything else. `--json` prints one JSON document on stdout and nothing else.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from compliance import __version__
+from compliance.errors import ComplianceError, ConfigurationError, InputError
+from compliance.pipeline import Archive, align_texts
+from compliance.readers import read_paths, read_text
+from compliance.records import Match, Passage
+from compliance.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+PROGRESS_FROM = 1000  # records: smaller inputs finish before a bar would help
+
+
+class _Failure(click.ClickException):
+    """Anything but the user's mistake: one line on stderr, exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"compliance: error: {self.format_message()}", err=True)
+
+
+class _BadInput(_Failure):
+    """Bad usage or bad input: one line on stderr, exit status 2."""
+
+    exit_code = 2
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    """Turn the core's errors into one line on stderr and the contract's exit status."""
+    try:
+        yield
+    except (InputError, ConfigurationError) as exc:
+        raise _BadInput(str(exc)) from exc
+    except ComplianceError as exc:
+        raise _Failure(str(exc)) from exc
+    except OSError as exc:
+        raise _Failure(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from exc
+
+
+def _settings() -> Settings:
+    with _errors():
+        return Settings.from_env()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="compliance")
+@click.option("-v", "--verbose", is_flag=True, help="Log what is done, on stderr.")
+def main(verbose: bool) -> None:
+    """Find reproductions of our articles and keep the evidence.
+
+    The archive lives in COMPLIANCE_DATABASE_URL (default: a SQLite file in ./var).
+    """
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+def ingest(paths: tuple[Path, ...]) -> None:
+    """Add or update our articles from .jsonl, .json, .html and .txt files or folders."""
+    settings = _settings()
+    with _errors(), Archive(settings) as archive:
+        records = read_paths(paths, settings)
+        with _progress(paths, "Ingesting") as advance:
+            report = archive.ingest(records, progress=advance)
+    for error in report.errors:
+        click.echo(f"compliance: skipped {error}", err=True)
+    click.echo(f"ingested {report.ingested}, updated {report.updated}, "
+               f"unchanged {report.unchanged}, failed {report.failed}")
+    if report.failed:
+        raise _BadInput(f"{report.failed} record(s) could not be ingested (see above)")
+
+
+@main.command()
+@click.argument("url")
+def delete(url: str) -> None:
+    """Remove one of our articles (and its fingerprint) from the archive."""
+    with _errors(), Archive(_settings()) as archive:
+        if not archive.store.delete_article(url):
+            raise InputError(f"no article with url {url}")
+        archive.index.sync(archive.store)
+    click.echo(f"deleted {url}")
+
+
+@main.command()
+@click.option("--text", "texts", multiple=True, type=str, metavar="FILE",
+              help="A plain-text page to check ('-' for stdin); repeat for several.")
+@click.argument("more", nargs=-1, type=str, metavar="[FILE]...")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines for several files).")
+def check(texts: tuple[str, ...], more: tuple[str, ...], as_json: bool) -> None:
+    """Check pages against the archive and show what they reproduce."""
+    files = texts + more
+    if not files:
+        raise _BadInput("nothing to check: give --text FILE")
+    settings = _settings()
+    with _errors():
+        pages = [(name, read_text(name, settings)) for name in files]
+        with Archive(settings) as archive:
+            for name, text in pages:
+                _show(name, text, archive.check_text(text), as_json, several=len(files) > 1)
+
+
+@main.command()
+@click.argument("article_file", type=str)
+@click.argument("page_file", type=str)
+@click.option("--json", "as_json", is_flag=True, help="Print {\"passages\": [...]}.")
+def align(article_file: str, page_file: str, as_json: bool) -> None:
+    """Show the passages of ARTICLE_FILE that PAGE_FILE reproduces (two plain-text files)."""
+    settings = _settings()
+    with _errors():
+        article, page = read_text(article_file, settings), read_text(page_file, settings)
+    passages = align_texts(article, page, settings)
+    if as_json:
+        click.echo(json.dumps({"passages": [p.to_json() for p in passages]}, ensure_ascii=False))
+        return
+    if not passages:
+        click.echo("no reproduced passage")
+    for passage in passages:
+        click.echo(_passage_lines(passage, article, page))
+
+
+@main.command()
+def demo() -> None:
+    """Load the fixture archive, check the fixture suspect pages and print the matches."""
+    settings = _settings()
+    with _errors(), Archive(settings) as archive:
+        report = archive.ingest(read_paths([FIXTURES / "archive"], settings))
+        click.echo(f"archive: ingested {report.ingested}, updated {report.updated}, "
+                   f"unchanged {report.unchanged}, failed {report.failed}\n")
+        for path in sorted((FIXTURES / "suspects").glob("*.txt")):
+            text = read_text(path, settings)
+            _show(path.name, text, archive.check_text(text), as_json=False, several=True)
+
+
+def _show(name: str, text: str, matches: list[Match], as_json: bool, several: bool) -> None:
+    if as_json:
+        click.echo(json.dumps({"file": name, "matches": [m.to_json() for m in matches]},
+                              ensure_ascii=False))
+        return
+    if several:
+        click.secho(f"== {name}", bold=True)
+    if not matches:
+        click.echo("no match\n")
+        return
+    for match in matches:
+        s = match.scores
+        click.echo(f"{match.verdict:<20} coverage {s.coverage:6.1%}  {s.reproduced_words:>5} words  "
+                   f"longest {s.longest_passage_words:>4}  {match.article.title or ''}")
+        click.echo(f"{'':<20} {match.article.url}")
+        for passage in match.passages:
+            click.echo(_passage_lines(passage, match.article.body, text, indent=" " * 21))
+        click.echo("")
+
+
+def _passage_lines(passage: Passage, article: str, page: str, indent: str = "") -> str:
+    quote = " ".join(article[passage.article_start:passage.article_end].split())
+    if len(quote) > 160:
+        quote = quote[:75] + " […] " + quote[-75:]
+    return (f"{indent}{passage.words:>4} words  article {passage.article_start}-{passage.article_end}"
+            f"  page {passage.page_start}-{passage.page_end}\n{indent}      « {quote} »")
+
+
+@contextmanager
+def _progress(paths: tuple[Path, ...], label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on a terminal when there are many records; nothing otherwise."""
+    total = _count_records(paths) if sys.stderr.isatty() else 0
+    if total < PROGRESS_FROM:
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr, show_pos=True) as bar:
+        yield bar.update
+
+
+def _count_records(paths: tuple[Path, ...]) -> int:
+    """Roughly how many records the paths hold: lines of JSONL files, one per other file."""
+    count = 0
+    for path in paths:
+        files = (p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.suffix == ".jsonl" and file.is_file():
+                with file.open("rb") as handle:
+                    count += sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+            else:
+                count += 1
+    return count

@@ -1,0 +1,111 @@
+"""Word hashes → shingles → fingerprints: a whole-text MinHash and the passage-window minima.
+
+A fingerprint has two parts, both made from the same word shingles (k consecutive folded words):
+
+* `signature`: the text's MinHash (datasketch, scheme "affine32", `num_perm` values), an estimate
+  of whole-text Jaccard similarity, kept for near-duplicate search and reporting;
+* `windows`: the passage fingerprints used for retrieval. Every window of `window` consecutive
+  shingles contributes its minimum shingle hash (a one-permutation MinHash of the window, also
+  known as winnowing). Two texts that share any run of `window + shingle_size - 1` words share at
+  least one of these values *with certainty*, and a 60-word excerpt shares about a dozen; whole-text
+  MinHash cannot find such an excerpt (its Jaccard similarity with a long page is near 0).
+
+Hashing is vectorised: words are hashed once (cached, in `normalize`), shingles are combined
+with numpy, and the MinHash applies datasketch's own permutations to the whole array at once, so
+nothing loops in Python per shingle.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+from numpy.lib.stride_tricks import sliding_window_view
+
+from compliance.normalize import token_hashes
+from compliance.records import Fingerprint
+from compliance.settings import Settings
+
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio): combines word hashes
+_SCHEME = "affine32"
+
+
+def shingle_hashes(words: np.ndarray, size: int) -> np.ndarray:
+    """64-bit hashes of every run of `size` consecutive words (one shingle if the text is shorter)."""
+    count = len(words) - size + 1
+    if count < 1:
+        size, count = len(words), min(len(words), 1)
+    shingles = words[:count].copy()
+    for offset in range(1, size):
+        shingles *= _MIX
+        shingles ^= words[offset : offset + count]
+    # A final avalanche so that low bits depend on every word (window minima use the full width).
+    shingles ^= shingles >> np.uint64(31)
+    shingles *= _MIX
+    shingles ^= shingles >> np.uint64(29)
+    return shingles
+
+
+def window_minima(shingles: np.ndarray, window: int) -> np.ndarray:
+    """The distinct minimum hashes of every run of `window` shingles (winnowing), sorted."""
+    if len(shingles) <= window:
+        return shingles.min(keepdims=True) if len(shingles) else shingles
+    return np.unique(sliding_window_view(shingles, window).min(axis=1))
+
+
+@lru_cache(maxsize=8)
+def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's permutation parameters (a, b) for these settings, as uint32 arrays."""
+    a, b = MinHash(num_perm=num_perm, seed=seed, scheme=_SCHEME).permutations
+    return a.astype(np.uint32), b.astype(np.uint32)
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, the pre-mix datasketch's "affine32" scheme applies."""
+    values = values ^ (values >> np.uint32(16))
+    values *= np.uint32(0x85EBCA6B)
+    values ^= values >> np.uint32(13)
+    values *= np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
+
+
+def minhash(shingles: np.ndarray, num_perm: int, seed: int) -> LeanMinHash:
+    """The MinHash of a set of shingle hashes, equal bit for bit to datasketch's `update_batch`.
+
+    `MinHash(scheme="affine32", hashfunc=int).update_batch(high 32 bits of each shingle)` gives
+    the same values (a test pins it), but it hashes through a Python list; applying the same
+    permutations to the numpy array directly is five times faster, and this is the hot path.
+    """
+    a, b = _permutations(num_perm, seed)
+    if not len(shingles):
+        values = np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)
+    else:
+        mixed = _fmix32((shingles >> np.uint64(32)).astype(np.uint32))
+        permuted = np.multiply.outer(mixed, a)
+        permuted += b
+        values = permuted.min(axis=0)
+    return LeanMinHash(seed=seed, hashvalues=values, scheme=_SCHEME)
+
+
+def fingerprint_words(words: np.ndarray, settings: Settings) -> Fingerprint:
+    """The fingerprint of a text given as folded word hashes."""
+    shingles = shingle_hashes(words, settings.shingle_size)
+    signature = minhash(shingles, settings.num_perm, settings.seed).hashvalues
+    return Fingerprint(
+        params=settings.fingerprint_params(),
+        signature=np.asarray(signature, dtype=np.uint32),
+        windows=window_minima(shingles, settings.window),
+    )
+
+
+def fingerprint(text: str, settings: Settings) -> Fingerprint:
+    """The fingerprint of a text: normalization, shingles, MinHash and window minima."""
+    return fingerprint_words(token_hashes(text), settings)
+
+
+def estimated_similarity(a: Fingerprint, b: Fingerprint) -> float:
+    """Jaccard similarity of two texts estimated from their MinHash signatures."""
+    if a.params != b.params:
+        raise ValueError(f"fingerprints made with different parameters: {a.params} != {b.params}")
+    return float(np.mean(a.signature == b.signature))

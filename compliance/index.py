@@ -1,0 +1,222 @@
+"""Passage index: window minima of every article → the articles that contain them.
+
+In: stored fingerprints (their `windows`, the minimum shingle hash of every passage window).
+Out: for a page's window minima, the candidate articles that share the most of them.
+
+The index is a derived cache of the database, kept in a folder of immutable segments:
+
+    <index>/manifest.json        params, segment names, last fingerprint id, live count
+    <index>/<segment>/keys.npy   window minima, sorted (uint64)
+    <index>/<segment>/fps.npy    the fingerprint id of each key (int64)
+    <index>/<segment>/owners.npy (fingerprint id, article id) pairs, sorted by fingerprint id
+    <index>/dead.npy             fingerprint ids removed since (re-ingested or deleted articles)
+
+Adding articles writes one new segment; removing one records its fingerprint id as dead; many
+segments are merged into one. Opening memory-maps the arrays, so it costs milliseconds whatever
+the archive's size, and `sync` catches up with the database by fingerprint id (fingerprints are
+never updated in place, only inserted and deleted), so another process's ingest is seen too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from compliance.arrays import expand_ranges
+from compliance.errors import StorageError
+from compliance.records import StoredFingerprint
+
+log = logging.getLogger(__name__)
+
+MAX_SEGMENTS = 8
+
+
+class FingerprintSource(Protocol):
+    """What the index reads from storage to catch up."""
+
+    def fingerprint_state(self) -> tuple[int, int]: ...
+    def fingerprints_after(self, last_id: int, batch: int = ...) -> Iterable[StoredFingerprint]: ...
+    def live_fingerprint_ids(self) -> np.ndarray: ...
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Segment:
+    """Sorted window minima with the fingerprint holding each, and fingerprint → article."""
+
+    name: str
+    keys: np.ndarray  # uint64, sorted
+    fps: np.ndarray  # int64, fingerprint id of each key
+    owners: np.ndarray  # int64 (n, 2): fingerprint id, article id; sorted by fingerprint id
+
+    @classmethod
+    def build(cls, fingerprints: Iterable[StoredFingerprint]) -> Segment:
+        keys, fps, owners = [], [], []
+        for stored in fingerprints:
+            windows = np.unique(stored.fingerprint.windows)
+            keys.append(windows)
+            fps.append(np.full(len(windows), stored.id, dtype=np.int64))
+            owners.append((stored.id, stored.article_id))
+        if not keys:
+            return cls.empty()
+        all_keys = np.concatenate(keys)
+        order = np.argsort(all_keys, kind="stable")
+        owner_array = np.array(sorted(owners), dtype=np.int64).reshape(-1, 2)
+        return cls(uuid.uuid4().hex[:12], all_keys[order], np.concatenate(fps)[order], owner_array)
+
+    @classmethod
+    def empty(cls) -> Segment:
+        return cls("", np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros((0, 2), np.int64))
+
+    @classmethod
+    def load(cls, folder: Path) -> Segment:
+        arrays = [np.load(folder / f"{part}.npy", mmap_mode="r") for part in ("keys", "fps", "owners")]
+        return cls(folder.name, *arrays)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True)
+        for part in ("keys", "fps", "owners"):
+            np.save(folder / f"{part}.npy", getattr(self, part))
+
+    def lookup(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each query key, where its run of equal keys starts and ends in `keys`."""
+        return np.searchsorted(self.keys, queries, "left"), np.searchsorted(self.keys, queries, "right")
+
+    def articles_of(self, fingerprint_ids: np.ndarray) -> np.ndarray:
+        """The article id of each fingerprint id (all must be in this segment)."""
+        rows = np.searchsorted(self.owners[:, 0], fingerprint_ids)
+        return self.owners[rows, 1]
+
+
+class PassageIndex:
+    """Window minima → candidate articles, persisted in `path` (or in memory when None)."""
+
+    def __init__(self, path: Path | None, params: dict[str, int]) -> None:
+        self.path = path
+        self.params = params
+        self.segments: list[Segment] = []
+        self.dead = np.zeros(0, dtype=np.int64)
+        self.last_id = 0
+        self.live = 0
+
+    @classmethod
+    def open(cls, path: Path | None, params: dict[str, int]) -> PassageIndex:
+        """The index stored in `path`; an empty one if it is missing or made with other params."""
+        index = cls(path, params)
+        manifest = index._read_manifest()
+        if path is None or manifest is None or manifest.get("params") != params:
+            return index
+        try:
+            index.segments = [Segment.load(path / name) for name in manifest["segments"]]
+            index.dead = np.load(path / "dead.npy") if (path / "dead.npy").exists() else index.dead
+        except (OSError, ValueError) as exc:
+            log.warning("passage index at %s is unreadable (%s); it will be rebuilt", path, exc)
+            return cls(path, params)
+        index.last_id, index.live = manifest["last_id"], manifest["live"]
+        return index
+
+    def query(self, windows: np.ndarray, max_df: int, limit: int) -> list[tuple[int, int]]:
+        """Up to `limit` (article id, shared window minima) pairs, most shared first."""
+        windows = np.unique(windows)
+        found: list[np.ndarray] = []
+        spans = [segment.lookup(windows) for segment in self.segments]
+        df = sum((right - left for left, right in spans), np.zeros(len(windows), dtype=np.int64))
+        searchable = df <= max_df  # minima shared by many articles are boilerplate, not evidence
+        for segment, (left, right) in zip(self.segments, spans, strict=True):
+            rows = expand_ranges(left[searchable], right[searchable])
+            fingerprint_ids = np.asarray(segment.fps[rows])
+            fingerprint_ids = fingerprint_ids[~np.isin(fingerprint_ids, self.dead)]
+            found.append(segment.articles_of(fingerprint_ids))
+        if not found or not sum(map(len, found)):
+            return []
+        articles, hits = np.unique(np.concatenate(found), return_counts=True)
+        best = np.lexsort((articles, -hits))[:limit]
+        return [(int(articles[i]), int(hits[i])) for i in best]
+
+    def sync(self, source: FingerprintSource) -> bool:
+        """Catch up with the database: add new fingerprints, forget removed ones. True if changed."""
+        last_id, count = source.fingerprint_state()
+        if (last_id, count) == (self.last_id, self.live):
+            return False
+        if last_id < self.last_id:  # the database was replaced: start again
+            self.segments, self.dead, self.last_id, self.live = [], self.dead[:0], 0, 0
+        new = Segment.build(source.fingerprints_after(self.last_id))
+        if len(new.owners):
+            self._persist_segment(new)
+            self.segments.append(new)
+            self.last_id = int(new.owners[:, 0].max())
+        self.live = self._known_count()
+        if self.live != count:
+            self._forget_all_but(source.live_fingerprint_ids())
+        if len(self.segments) > MAX_SEGMENTS:
+            self.compact()
+        self._write_manifest()
+        return True
+
+    def compact(self) -> None:
+        """Merge every segment into one, dropping removed fingerprints."""
+        keys = np.concatenate([s.keys for s in self.segments])
+        fps = np.concatenate([s.fps for s in self.segments])
+        owners = np.concatenate([s.owners for s in self.segments])
+        alive = ~np.isin(fps, self.dead)
+        order = np.argsort(keys[alive], kind="stable")
+        owners = owners[~np.isin(owners[:, 0], self.dead)]
+        merged = Segment(uuid.uuid4().hex[:12], keys[alive][order], fps[alive][order],
+                         owners[np.argsort(owners[:, 0])])
+        old = self.segments
+        self._persist_segment(merged)
+        self.segments, self.dead = [merged], self.dead[:0]
+        self._write_manifest()
+        for segment in old:
+            if self.path is not None and segment.name:
+                shutil.rmtree(self.path / segment.name, ignore_errors=True)
+
+    def _known_count(self) -> int:
+        owners = sum(len(s.owners) for s in self.segments)
+        return owners - len(self.dead)
+
+    def _forget_all_but(self, live_ids: np.ndarray) -> None:
+        known = np.concatenate([s.owners[:, 0] for s in self.segments]) if self.segments else self.dead
+        self.dead = np.union1d(self.dead, np.setdiff1d(known, live_ids))
+        self.live = self._known_count()
+
+    def _persist_segment(self, segment: Segment) -> None:
+        if self.path is not None:
+            try:
+                segment.save(self.path / segment.name)
+            except OSError as exc:
+                raise StorageError(f"cannot write the passage index in {self.path}: {exc}") from exc
+
+    def _read_manifest(self) -> dict | None:
+        if self.path is None or not (self.path / "manifest.json").exists():
+            return None
+        try:
+            return json.loads((self.path / "manifest.json").read_text())
+        except (OSError, ValueError) as exc:
+            log.warning("passage index manifest in %s is unreadable (%s)", self.path, exc)
+            return None
+
+    def _write_manifest(self) -> None:
+        """Replace the manifest atomically: readers see the old index or the new, never half."""
+        if self.path is None:
+            return
+        self.path.mkdir(parents=True, exist_ok=True)
+        manifest = {"params": self.params, "segments": [s.name for s in self.segments],
+                    "last_id": self.last_id, "live": self.live}
+        try:
+            np.save(self.path / "dead.tmp.npy", self.dead)
+            os.replace(self.path / "dead.tmp.npy", self.path / "dead.npy")
+            tmp = self.path / "manifest.json.tmp"
+            tmp.write_text(json.dumps(manifest))
+            os.replace(tmp, self.path / "manifest.json")
+        except OSError as exc:
+            raise StorageError(f"cannot write the passage index in {self.path}: {exc}") from exc
+

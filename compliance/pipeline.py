@@ -1,0 +1,119 @@
+"""The stages chained, in the one place where their order lives.
+
+    ingest: records ─► fingerprint ─► store ─► index
+    check:  page text ─► tokenize ─► window minima ─► index ─► candidates ─► align ─► score ─► verdict
+
+`Archive` owns the store and the passage index for the CLI, the web app and the workers alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from itertools import islice
+
+from compliance.align import align
+from compliance.errors import RecordError
+from compliance.fingerprint import fingerprint, shingle_hashes, window_minima
+from compliance.index import PassageIndex
+from compliance.normalize import Tokens, tokenize
+from compliance.records import Article, ArticleInput, Fingerprint, IngestReport, Match, Passage
+from compliance.score import scores, verdict
+from compliance.settings import Settings, sqlite_path
+from compliance.storage import Store
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+Progress = Callable[[int], None]
+
+
+def align_texts(article_text: str, page_text: str, settings: Settings) -> list[Passage]:
+    """The passages of `article_text` that `page_text` reproduces."""
+    return align(tokenize(article_text), tokenize(page_text), settings)
+
+
+def match_article(article: Article, page: Tokens, settings: Settings) -> Match | None:
+    """The match of one article in a page, or None when too little of it is there."""
+    article_tokens = _article_tokens(article.body)
+    passages = align(article_tokens, page, settings)
+    if not passages:
+        return None
+    result = scores(passages, article_tokens, page, settings)
+    found = verdict(result, settings)
+    return Match(article, tuple(passages), result, found) if found else None
+
+
+@lru_cache(maxsize=4096)
+def _article_tokens(body: str) -> Tokens:
+    return tokenize(body)
+
+
+class Archive:
+    """Our articles, their fingerprints and the passage index, behind one object."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store if store is not None else Store(settings)
+        self._index: PassageIndex | None = None
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.store.close()
+
+    @property
+    def index(self) -> PassageIndex:
+        """The passage index, opened on first use and caught up with the database."""
+        if self._index is None:
+            url = self.settings.database_url
+            in_memory = url.startswith("sqlite") and sqlite_path(url) is None
+            path = None if in_memory and not self.settings.index_dir else self.settings.index_path
+            self._index = PassageIndex.open(path, self.settings.fingerprint_params())
+        self._index.sync(self.store)
+        return self._index
+
+    def ingest(self, records: Iterable[ArticleInput | RecordError],
+               progress: Progress | None = None) -> IngestReport:
+        """Store and index every good record; a bad one is counted and reported, the rest goes on."""
+        counts = {"ingested": 0, "updated": 0, "unchanged": 0}
+        errors: list[str] = []
+        for batch in _batches(records, BATCH):
+            good = [item for item in batch if isinstance(item, ArticleInput)]
+            for item in batch:
+                if isinstance(item, RecordError):
+                    log.warning("skipped %s", item)
+                    errors.append(str(item))
+            if good:
+                pairs = [(item, self._fingerprinter(item)) for item in good]
+                for _article, status in self.store.upsert_articles(pairs):
+                    counts[status] += 1
+            if progress is not None:
+                progress(len(batch))
+        self.index.sync(self.store)  # catch the index up now, not on the first check
+        return IngestReport(**counts, failed=len(errors), errors=tuple(errors))
+
+    def check_text(self, text: str) -> list[Match]:
+        """Every article of ours that `text` reproduces, best first."""
+        page = tokenize(text)
+        shingles = shingle_hashes(page.hashes, self.settings.shingle_size)
+        minima = window_minima(shingles, self.settings.window)
+        candidates = self.index.query(minima, self.settings.max_df, self.settings.max_candidates)
+        articles = self.store.get_articles([article_id for article_id, _hits in candidates])
+        matches = [match_article(articles[i], page, self.settings) for i, _ in candidates if i in articles]
+        found = [m for m in matches if m is not None]
+        return sorted(found, key=lambda m: (-m.scores.coverage, -m.scores.reproduced_words, m.article.id))
+
+    def _fingerprinter(self, item: ArticleInput) -> Callable[[], Fingerprint]:
+        return lambda: fingerprint(item.body, self.settings)
+
+
+def _batches(items: Iterable[ArticleInput | RecordError], size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch

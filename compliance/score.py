@@ -1,0 +1,61 @@
+"""Passages → scores (coverage, similarity, share of the page, longest passage) → first verdict.
+
+The verdict here only measures how much was taken. Who took it (partners, our own sites) and
+whether they credited us is the policy's business, a later stage.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from compliance.fingerprint import shingle_hashes
+from compliance.normalize import Tokens
+from compliance.records import Passage, Scores
+from compliance.settings import Settings
+
+FULL_REPRODUCTION = "full_reproduction"
+SUBSTANTIAL_EXCERPT = "substantial_excerpt"
+SHORT_QUOTATION = "short_quotation"
+SNIPPET = "snippet"
+
+
+def scores(passages: list[Passage], article: Tokens, page: Tokens, settings: Settings) -> Scores:
+    """How much of `article` the passages reproduce, and how much of `page` they make up."""
+    reproduced = _covered_words(article, [(p.article_start, p.article_end) for p in passages])
+    in_page = _covered_words(page, [(p.page_start, p.page_end) for p in passages])
+    return Scores(
+        coverage=reproduced / len(article) if len(article) else 0.0,
+        similarity=_jaccard(article, page, settings.shingle_size),
+        page_share=in_page / len(page) if len(page) else 0.0,
+        reproduced_words=reproduced,
+        longest_passage_words=max((p.words for p in passages), default=0),
+    )
+
+
+def verdict(result: Scores, settings: Settings) -> str | None:
+    """What the reproduction amounts to by size alone; None when it is too small to report."""
+    if result.reproduced_words < settings.min_match_words:
+        return None
+    if result.coverage >= settings.full_coverage:
+        return FULL_REPRODUCTION
+    if (result.coverage >= settings.substantial_coverage
+            or result.longest_passage_words >= settings.substantial_words):
+        return SUBSTANTIAL_EXCERPT
+    if result.longest_passage_words >= settings.quotation_words:
+        return SHORT_QUOTATION
+    return SNIPPET
+
+
+def _covered_words(tokens: Tokens, spans: list[tuple[int, int]]) -> int:
+    """How many of the text's words lie inside at least one of the character spans."""
+    covered = np.zeros(len(tokens), dtype=bool)
+    for start, end in spans:
+        covered[np.searchsorted(tokens.starts, start):np.searchsorted(tokens.ends, end, "right")] = True
+    return int(covered.sum())
+
+
+def _jaccard(a: Tokens, b: Tokens, size: int) -> float:
+    """Exact Jaccard similarity of the two texts' word-shingle sets."""
+    first, second = np.unique(shingle_hashes(a.hashes, size)), np.unique(shingle_hashes(b.hashes, size))
+    union = len(np.union1d(first, second))
+    return len(np.intersect1d(first, second, assume_unique=True)) / union if union else 0.0

@@ -1,0 +1,53 @@
+"""Shared fixtures, in flaskr's style: settings on a temporary database, an archive seeded from
+fixtures/, a CLI runner, and the web app with its test client."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from compliance.pipeline import Archive
+from compliance.readers import read_paths
+from compliance.settings import Settings
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh SQLite file, with its index and evidence beside it."""
+    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}",
+                    evidence_dir=str(tmp_path / "evidence"))
+
+
+@pytest.fixture(scope="session")
+def loaded_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
+    """One archive with every fixture article, shared by read-only tests."""
+    folder = tmp_path_factory.mktemp("archive")
+    archive = Archive(Settings(database_url=f"sqlite:///{folder / 'archive.db'}"))
+    report = archive.ingest(read_paths([FIXTURES / "archive"], archive.settings))
+    assert report.failed == 0, report.errors
+    yield archive
+    archive.close()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """COMPLIANCE_* variables pointing the CLI at a temporary database."""
+    values = {"COMPLIANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+              "COMPLIANCE_EVIDENCE_DIR": str(tmp_path / "evidence")}
+    for name in os.environ:
+        if name.startswith("COMPLIANCE_") and not name.startswith("COMPLIANCE_TEST_"):
+            monkeypatch.delenv(name)
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()

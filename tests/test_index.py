@@ -1,0 +1,114 @@
+from pathlib import Path
+
+import numpy as np
+
+from compliance.fingerprint import fingerprint
+from compliance.index import MAX_SEGMENTS, PassageIndex
+from compliance.records import StoredFingerprint
+from compliance.settings import Settings
+
+SETTINGS = Settings()
+PARAMS = SETTINGS.fingerprint_params()
+
+
+class FakeStore:
+    """Fingerprints in a dict, with ids that are never reused, like the fingerprints table."""
+
+    def __init__(self) -> None:
+        self.rows: dict[int, StoredFingerprint] = {}
+        self.next_id = 1
+
+    def put(self, article_id: int, text: str) -> None:
+        for fid, row in list(self.rows.items()):
+            if row.article_id == article_id:
+                del self.rows[fid]
+        self.rows[self.next_id] = StoredFingerprint(self.next_id, article_id, fingerprint(text, SETTINGS))
+        self.next_id += 1
+
+    def delete(self, article_id: int) -> None:
+        self.rows = {k: v for k, v in self.rows.items() if v.article_id != article_id}
+
+    def fingerprint_state(self) -> tuple[int, int]:
+        return max(self.rows, default=0), len(self.rows)
+
+    def fingerprints_after(self, last_id: int, batch: int = 1000) -> list[StoredFingerprint]:
+        return [row for fid, row in sorted(self.rows.items()) if fid > last_id]
+
+    def live_fingerprint_ids(self) -> np.ndarray:
+        return np.array(sorted(self.rows), dtype=np.int64)
+
+
+def text(n: int) -> str:
+    return " ".join(f"article{n} mot{n}x{i}" for i in range(80))
+
+
+def query(index: PassageIndex, page: str) -> list[int]:
+    return [a for a, _ in index.query(fingerprint(page, SETTINGS).windows, max_df=50, limit=10)]
+
+
+def test_finds_the_article_an_excerpt_comes_from() -> None:
+    store, index = FakeStore(), PassageIndex(None, PARAMS)
+    for n in range(1, 6):
+        store.put(n, text(n))
+    index.sync(store)
+    excerpt = " ".join(text(3).split()[40:60])
+    assert query(index, "bla " * 50 + excerpt + " fin" * 30) == [3]
+
+
+def test_reingest_replaces_and_delete_removes(tmp_path: Path) -> None:
+    store, index = FakeStore(), PassageIndex(tmp_path / "ix", PARAMS)
+    store.put(1, text(1))
+    store.put(2, text(2))
+    index.sync(store)
+    store.put(1, text(9))  # article 1 now says something else
+    store.delete(2)
+    assert index.sync(store)
+    assert query(index, text(1)) == [] and query(index, text(2)) == []
+    assert query(index, text(9)) == [1]
+    assert not index.sync(store), "nothing changed since"
+
+
+def test_survives_a_restart_without_rebuilding(tmp_path: Path) -> None:
+    store, index = FakeStore(), PassageIndex(tmp_path / "ix", PARAMS)
+    for n in range(1, 4):
+        store.put(n, text(n))
+    index.sync(store)
+    store.delete(2)
+    index.sync(store)
+    reopened = PassageIndex.open(tmp_path / "ix", PARAMS)
+    assert (reopened.last_id, reopened.live) == (index.last_id, index.live)
+    assert not reopened.sync(store)
+    assert query(reopened, text(3)) == [3] and query(reopened, text(2)) == []
+
+
+def test_other_parameters_start_an_empty_index(tmp_path: Path) -> None:
+    store, index = FakeStore(), PassageIndex(tmp_path / "ix", PARAMS)
+    store.put(1, text(1))
+    index.sync(store)
+    other = PassageIndex.open(tmp_path / "ix", {**PARAMS, "seed": 99})
+    assert other.segments == [] and other.last_id == 0
+
+
+def test_many_segments_are_merged_with_the_same_answers(tmp_path: Path) -> None:
+    store, index = FakeStore(), PassageIndex(tmp_path / "ix", PARAMS)
+    for n in range(1, MAX_SEGMENTS + 3):
+        store.put(n, text(n))
+        if n % 3 == 0:
+            store.put(n - 1, text(100 + n))
+        index.sync(store)
+    assert len(index.segments) <= MAX_SEGMENTS
+    expected = {row.article_id for row in store.rows.values()}
+    found = {a for n in range(1, MAX_SEGMENTS + 3) for a in query(index, text(n))}
+    found |= {a for n in range(1, MAX_SEGMENTS + 3) for a in query(index, text(100 + n))}
+    assert found == expected
+    assert len(list((tmp_path / "ix").iterdir())) == len(index.segments) + 2  # + manifest, dead
+
+
+def test_common_minima_are_not_searched() -> None:
+    store, index = FakeStore(), PassageIndex(None, PARAMS)
+    boilerplate = " ".join(f"commun{i}" for i in range(30))
+    for n in range(1, 8):
+        store.put(n, text(n) + " " + boilerplate)
+    index.sync(store)
+    assert index.query(fingerprint(boilerplate, SETTINGS).windows, max_df=5, limit=10) == []
+    assert len(index.query(fingerprint(boilerplate, SETTINGS).windows, max_df=50, limit=10)) == 7

@@ -1,0 +1,520 @@
+"""Tests of compliance.storage on SQLite and, when COMPLIANCE_TEST_POSTGRES_URL is set, PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from compliance.errors import StorageError
+from compliance.records import Article, ArticleInput, Capture, Fingerprint
+from compliance.settings import Settings
+from compliance.storage import Base, Store, content_hash
+
+POSTGRES_URL = os.environ.get("COMPLIANCE_TEST_POSTGRES_URL", "")
+PARAMS = {"num_perm": 64, "seed": 1, "shingle_size": 3, "window": 24}
+PARIS = timezone(timedelta(hours=2))
+
+
+def make_fingerprint(random: int = 0, n_windows: int = 30, **params: int) -> Fingerprint:
+    """A fingerprint of random uint32 values (over their whole range), made from seed `random`."""
+    params = {**PARAMS, **params}
+    rng = np.random.default_rng(random)
+    high = np.iinfo(np.uint32).max
+    signature = rng.integers(0, high, size=params["num_perm"], dtype=np.uint32, endpoint=True)
+    windows = rng.integers(0, high, size=(n_windows, params["num_perm"]), dtype=np.uint32, endpoint=True)
+    return Fingerprint(params=params, signature=signature, windows=windows)
+
+
+def make_article(n: int = 0, **changes: object) -> ArticleInput:
+    article = ArticleInput(
+        url=f"https://journal.example/a/{n}",
+        body=f"Corps de l’article {n}.\n\nDeuxième paragraphe.",
+        title=f"Titre {n}",
+        published_at=datetime(2024, 5, 1, 8, 30, tzinfo=PARIS),
+        author="Rédaction",
+        section="Monde",
+        language="fr",
+        rights_notice="© Journal. Tous droits réservés.",
+        paywalled=True,
+    )
+    return replace(article, **changes)  # type: ignore[arg-type]
+
+
+def make_capture(**changes: object) -> Capture:
+    capture = Capture(
+        sha256="ab" * 32,
+        warc_path="2024/05/01/capture.warc.gz",
+        kind="url",
+        requested_url="http://copy.example/x",
+        final_url="https://copy.example/x",
+        redirects=("http://copy.example/x", "https://copy.example/x"),
+        status=200,
+        headers={"Content-Type": "text/html; charset=utf-8", "Server": "nginx"},
+        server_ip="127.0.0.1",
+        fetched_at=datetime(2024, 5, 2, 10, 0, 1, 123456, tzinfo=PARIS),
+        tool_version="compliance/0.1.0",
+        content_type="text/html",
+        text="Texte copié\u00a0: « citation ».",
+        metadata={"title": "Copie", "links": ["https://journal.example/a/1"], "n": 3, "ok": None},
+    )
+    return replace(capture, **changes)  # type: ignore[arg-type]
+
+
+def assert_same_fingerprint(got: Fingerprint, want: Fingerprint) -> None:
+    assert got.params == want.params
+    assert got.signature.dtype == np.uint32 and got.windows.dtype == np.asarray(want.windows).dtype
+    np.testing.assert_array_equal(got.signature, want.signature)
+    np.testing.assert_array_equal(got.windows, want.windows)
+    assert got.windows.shape == want.windows.shape
+
+
+# --- Databases ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL schema dropped after."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'compliance.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL: set COMPLIANCE_TEST_POSTGRES_URL to run these tests on it")
+    schema = f"test_storage_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.schema.CreateSchema(schema))
+    try:
+        url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.schema.DropSchema(schema, cascade=True))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    with Store(Settings(database_url=database_url)) as opened:
+        yield opened
+
+
+# --- Articles -----------------------------------------------------------------------------------
+
+
+def test_statuses_ingested_unchanged_updated_keep_the_article_id(store: Store) -> None:
+    first = store.upsert_articles(
+        [(make_article(1), make_fingerprint(1)), (make_article(2), make_fingerprint(2))]
+    )
+    assert [status for _, status in first] == ["ingested", "ingested"]
+    ids = [article.id for article, _ in first]
+    assert len(set(ids)) == 2
+
+    again = store.upsert_articles(
+        [
+            (make_article(1), make_fingerprint(1)),
+            (make_article(2, title="Nouveau titre"), make_fingerprint(3)),
+        ]
+    )
+    assert [(a.id, status) for a, status in again] == [(ids[0], "unchanged"), (ids[1], "updated")]
+    assert store.get_article(ids[1]) == again[1][0]
+    assert store.get_article(ids[1]).title == "Nouveau titre"  # type: ignore[union-attr]
+    assert store.count_articles() == 2
+
+
+def test_returned_article_matches_stored_one(store: Store) -> None:
+    [(article, status)] = store.upsert_articles([(make_article(1), make_fingerprint())])
+    assert status == "ingested"
+    assert store.get_article(article.id) == article
+    assert store.article_by_url(make_article(1).url) == article
+    assert article.published_at == make_article(1).published_at
+    assert article.published_at is not None and article.published_at.utcoffset() == timedelta(0)
+
+
+def test_unchanged_does_not_call_the_fingerprint_callable(store: Store) -> None:
+    settings_params = Settings().fingerprint_params()
+    calls: list[int] = []
+
+    def fingerprint() -> Fingerprint:
+        calls.append(1)
+        return make_fingerprint(**settings_params)
+
+    assert store.upsert_articles([(make_article(1), fingerprint)])[0][1] == "ingested"
+    assert store.upsert_articles([(make_article(1), fingerprint)])[0][1] == "unchanged"
+    assert calls == [1]
+
+
+def test_same_content_with_other_fingerprint_params_is_updated(store: Store) -> None:
+    [(article, _)] = store.upsert_articles([(make_article(1), make_fingerprint(num_perm=64))])
+    [(again, status)] = store.upsert_articles([(make_article(1), make_fingerprint(num_perm=128))])
+    assert (again.id, status) == (article.id, "updated")
+    [stored] = list(store.fingerprints_after(0))
+    assert stored.fingerprint.params["num_perm"] == 128
+    assert stored.fingerprint.windows.shape == (30, 128)
+
+
+def test_later_item_with_the_same_url_wins(store: Store) -> None:
+    results = store.upsert_articles(
+        [
+            (make_article(1, title="old"), make_fingerprint(1)),
+            (make_article(2), make_fingerprint(2)),
+            (make_article(1, title="new"), make_fingerprint(3)),
+        ]
+    )
+    assert [(a.url, a.title, status) for a, status in results] == [
+        (make_article(2).url, "Titre 2", "ingested"),
+        (make_article(1).url, "new", "ingested"),
+    ]
+    assert store.count_articles() == 2
+    stored = {s.article_id: s.fingerprint for s in store.fingerprints_after(0)}
+    assert_same_fingerprint(stored[results[1][0].id], make_fingerprint(3))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Ligne un\r\nLigne deux\r\n",
+        "espace\u00a0insécable et fine\u202fespace ; « guillemets »",
+        "espaces en fin   \n\n   et en début\t\n",
+        "مرحبا بالعالم، هذا نص عربي مع تشكيل: كِتَابٌ — وأرقام ٣٤٥",
+        "\ufeffBOM, zéro\u200blargeur, trait\u00adconditionnel, œuvre\n",
+    ],
+)
+def test_body_is_kept_byte_for_byte(store: Store, body: str) -> None:
+    [(article, _)] = store.upsert_articles([(make_article(1, body=body), make_fingerprint())])
+    stored = store.get_article(article.id)
+    assert stored is not None
+    assert stored.body.encode("utf-8") == body.encode("utf-8")
+
+
+def test_naive_datetime_is_refused(store: Store) -> None:
+    naive = make_article(1, published_at=datetime(2024, 5, 1, 8, 30))
+    with pytest.raises(StorageError, match="timezone-aware"):
+        store.upsert_articles([(naive, make_fingerprint())])
+    assert store.count_articles() == 0
+
+
+def test_get_articles_iter_and_count(store: Store) -> None:
+    items = [(make_article(n), make_fingerprint(n, n_windows=2)) for n in range(7)]
+    ids = [a.id for a, _ in store.upsert_articles(items)]
+    assert store.count_articles() == 7
+    assert [a.id for a in store.iter_articles(batch=3)] == sorted(ids)
+    got = store.get_articles([ids[0], ids[3], 999_999])
+    assert set(got) == {ids[0], ids[3]} and got[ids[3]].url == make_article(3).url
+    assert store.get_article(999_999) is None
+    assert store.article_by_url("https://nowhere.example/") is None
+
+
+def test_delete_cascades_to_the_fingerprint(store: Store) -> None:
+    results = store.upsert_articles(
+        [(make_article(1), make_fingerprint(1)), (make_article(2), make_fingerprint(2))]
+    )
+    kept = results[1][0]
+    assert store.delete_article(make_article(1).url) is True
+    assert store.delete_article(make_article(1).url) is False
+    assert store.article_by_url(make_article(1).url) is None
+    assert [s.article_id for s in store.fingerprints_after(0)] == [kept.id]
+    assert store.fingerprint_state()[1] == 1
+
+
+def test_content_hash_tells_content_apart() -> None:
+    article = make_article(1)
+    assert content_hash(article) == content_hash(make_article(1))
+    assert len(content_hash(article)) == 64
+    assert content_hash(article) != content_hash(make_article(1, body=article.body + " "))
+    assert content_hash(article) != content_hash(make_article(1, paywalled=False))
+    same_instant = article.published_at.astimezone(UTC)  # type: ignore[union-attr]
+    assert content_hash(article) == content_hash(make_article(1, published_at=same_instant))
+
+
+# --- Fingerprints -------------------------------------------------------------------------------
+
+
+def test_fingerprint_arrays_and_params_round_trip_exactly(store: Store) -> None:
+    made = {1: make_fingerprint(1, seed=7, window=16), 2: make_fingerprint(2, n_windows=0)}
+    results = store.upsert_articles([(make_article(n), fp) for n, fp in made.items()])
+    by_article = {a.id: made[n] for (a, _), n in zip(results, made, strict=True)}
+    stored = list(store.fingerprints_after(0))
+    assert len(stored) == 2
+    for item in stored:
+        assert_same_fingerprint(item.fingerprint, by_article[item.article_id])
+    assert stored[1].fingerprint.windows.shape == (0, 64)
+    again = store.fingerprints_for([stored[1].id, stored[0].id, 424242])
+    assert [s.id for s in again] == [stored[0].id, stored[1].id]
+    assert_same_fingerprint(again[0].fingerprint, stored[0].fingerprint)
+
+
+def test_one_dimensional_uint64_windows_round_trip(store: Store) -> None:
+    rng = np.random.default_rng(5)
+    minima = np.unique(rng.integers(0, np.iinfo(np.uint64).max, size=40, dtype=np.uint64))
+    made = Fingerprint(PARAMS, make_fingerprint(5).signature, minima)
+    store.upsert_articles([(make_article(1), made)])
+    [stored] = store.fingerprints_after(0)
+    assert stored.fingerprint.windows.dtype == np.uint64
+    assert_same_fingerprint(stored.fingerprint, made)
+
+
+def test_the_fingerprint_module_output_round_trips(store: Store) -> None:
+    from compliance.fingerprint import fingerprint  # the producer of what is stored
+
+    settings = Settings()
+    made = fingerprint(make_article(1).body * 20, settings)
+    store.upsert_articles([(make_article(1), lambda: made)])
+    [stored] = store.fingerprints_after(0)
+    assert stored.fingerprint.windows.dtype == np.asarray(made.windows).dtype
+    assert_same_fingerprint(stored.fingerprint, made)
+    assert store.upsert_articles([(make_article(1), lambda: made)])[0][1] == "unchanged"
+
+
+def test_refingerprint_gives_a_new_id_and_fingerprint_state_follows(store: Store) -> None:
+    assert store.fingerprint_state() == (0, 0)
+    assert store.live_fingerprint_ids().dtype == np.int64
+    store.upsert_articles([(make_article(n), make_fingerprint(n)) for n in range(3)])
+    top, count = store.fingerprint_state()
+    assert count == 3
+    old_ids = store.live_fingerprint_ids()
+    assert old_ids.tolist() == sorted(old_ids.tolist()) and int(old_ids.max()) == top
+
+    store.upsert_articles([(make_article(1, title="changé"), make_fingerprint(9))])
+    new_top, new_count = store.fingerprint_state()
+    assert new_count == 3 and new_top > top
+    live = store.live_fingerprint_ids()
+    assert new_top in live and set(old_ids.tolist()) - set(live.tolist())
+    [latest] = list(store.fingerprints_after(top))
+    assert latest.id == new_top
+    assert_same_fingerprint(latest.fingerprint, make_fingerprint(9))
+
+
+def test_fingerprint_ids_are_never_reused(store: Store) -> None:
+    [(article, _)] = store.upsert_articles([(make_article(1), make_fingerprint(1))])
+    top, _ = store.fingerprint_state()
+    store.delete_article(article.url)
+    assert store.fingerprint_state() == (0, 0)
+    store.upsert_articles([(make_article(1), make_fingerprint(1))])
+    assert store.fingerprint_state()[0] > top
+
+
+def test_fingerprints_after_pages_through_everything(store: Store) -> None:
+    store.upsert_articles([(make_article(n), make_fingerprint(n, n_windows=1)) for n in range(5)])
+    ids = store.live_fingerprint_ids().tolist()
+    assert [s.id for s in store.fingerprints_after(0, batch=2)] == ids
+    assert [s.id for s in store.fingerprints_after(ids[2], batch=2)] == ids[3:]
+
+
+@pytest.mark.parametrize(
+    "fingerprint, message",
+    [
+        (Fingerprint({"num_perm": 64}, np.zeros(64, np.uint32), np.zeros((1, 64), np.uint32)), "params"),
+        (
+            Fingerprint({**PARAMS, "extra": 1}, np.zeros(64, np.uint32), np.zeros((1, 64), np.uint32)),
+            "params",
+        ),
+        (Fingerprint(PARAMS, np.zeros(32, np.uint32), np.zeros((1, 64), np.uint32)), "signature"),
+        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.zeros((1, 32), np.uint32)), "windows"),
+        (Fingerprint(PARAMS, np.full(64, 2**40, np.uint64), np.zeros((1, 64), np.uint32)), "uint32"),
+        (Fingerprint(PARAMS, np.zeros(64, np.float32), np.zeros((1, 64), np.uint32)), "uint32"),
+        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.zeros(5, np.int64)), "uint32 or uint64"),
+        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.zeros((1, 2, 64), np.uint32)), "windows shape"),
+    ],
+)
+def test_malformed_fingerprint_is_refused(store: Store, fingerprint: Fingerprint, message: str) -> None:
+    with pytest.raises(StorageError, match=message):
+        store.upsert_articles([(make_article(1), fingerprint)])
+    assert store.count_articles() == 0
+
+
+# --- Transactions -------------------------------------------------------------------------------
+
+
+def snapshot(store: Store) -> tuple[list[Article], list[tuple[int, int, bytes]], tuple[int, int]]:
+    prints = [(s.id, s.article_id, s.fingerprint.windows.tobytes()) for s in store.fingerprints_after(0)]
+    return list(store.iter_articles()), prints, store.fingerprint_state()
+
+
+def test_failing_batch_leaves_the_database_exactly_as_before(store: Store) -> None:
+    store.upsert_articles([(make_article(1), make_fingerprint(1)), (make_article(2), make_fingerprint(2))])
+    before = snapshot(store)
+    broken = make_article(4, body=None)  # NOT NULL violation, raised by the database itself
+    batch = [
+        (make_article(1, body="changé"), make_fingerprint(5)),  # an update, written first
+        (make_article(3), make_fingerprint(3)),
+        (broken, make_fingerprint(4)),
+    ]
+    with pytest.raises(StorageError):
+        store.upsert_articles(batch)
+    assert snapshot(store) == before
+    assert store.article_by_url(make_article(3).url) is None
+
+
+def test_failing_fingerprint_callable_writes_nothing(store: Store) -> None:
+    store.upsert_articles([(make_article(1), make_fingerprint(1))])
+    before = snapshot(store)
+
+    def explode() -> Fingerprint:
+        raise RuntimeError("fingerprinting failed")
+
+    batch: list[tuple[ArticleInput, Fingerprint | Callable[[], Fingerprint]]] = [
+        (make_article(1, title="changé"), make_fingerprint(2)),
+        (make_article(2), explode),
+    ]
+    with pytest.raises(RuntimeError, match="fingerprinting failed"):
+        store.upsert_articles(batch)
+    assert snapshot(store) == before
+
+
+# --- Captures -----------------------------------------------------------------------------------
+
+
+def test_capture_round_trips(store: Store) -> None:
+    [(article, _)] = store.upsert_articles([(make_article(1), make_fingerprint())])
+    capture = make_capture(article_id=article.id)
+    stored = store.add_capture(capture)
+    assert stored.id is not None and stored == replace(capture, id=stored.id)
+    got = store.get_capture(stored.id)
+    assert got == stored
+    assert got is not None and got.fetched_at.utcoffset() == timedelta(0)
+    assert got.fetched_at == capture.fetched_at
+    assert got.redirects == capture.redirects and isinstance(got.redirects, tuple)
+    assert got.metadata == capture.metadata and got.headers == capture.headers
+
+
+def test_list_captures_and_missing_ones(store: Store) -> None:
+    first = store.add_capture(make_capture(status=None, server_ip=None))
+    second = store.add_capture(make_capture(kind="file", sha256="cd" * 32, redirects=()))
+    assert store.list_captures() == [first, second]
+    assert store.list_captures([second.id or 0, 12345]) == [second]
+    assert store.get_capture(12345) is None
+    assert first.status is None and second.redirects == ()
+
+
+def test_deleting_an_article_keeps_its_captures(store: Store) -> None:
+    [(article, _)] = store.upsert_articles([(make_article(1), make_fingerprint())])
+    stored = store.add_capture(make_capture(article_id=article.id))
+    store.delete_article(article.url)
+    assert store.get_capture(stored.id or 0) == replace(stored, article_id=None)
+
+
+def test_captures_are_append_only(store: Store) -> None:
+    stored = store.add_capture(make_capture())
+    with pytest.raises(StorageError, match="never rewritten"):
+        store.add_capture(replace(stored, text="réécrit"))
+    writers = [name for name in dir(Store) if "capture" in name and not name.startswith("_")]
+    assert sorted(writers) == ["add_capture", "get_capture", "list_captures"]
+    assert store.list_captures() == [stored]
+
+
+def test_naive_capture_time_is_refused(store: Store) -> None:
+    with pytest.raises(StorageError, match="timezone-aware"):
+        store.add_capture(make_capture(fetched_at=datetime(2024, 5, 2, 10, 0)))
+    assert store.list_captures() == []
+
+
+# --- Opening ------------------------------------------------------------------------------------
+
+
+def test_migrated_schema_matches_the_models(database_url: str) -> None:
+    with Store(Settings(database_url=database_url)):
+        pass
+    engine = sa.create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            diffs = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    finally:
+        engine.dispose()
+    assert diffs == []
+
+
+def test_reopening_keeps_the_data(database_url: str) -> None:
+    with Store(Settings(database_url=database_url)) as store:
+        store.upsert_articles([(make_article(1), make_fingerprint(1))])
+    with Store(Settings(database_url=database_url)) as store:
+        assert store.count_articles() == 1
+        assert store.upsert_articles([(make_article(1), make_fingerprint(1))])[0][1] == "unchanged"
+
+
+def test_sqlite_file_and_folder_are_created_in_wal_mode(tmp_path: Path) -> None:
+    path = tmp_path / "deep" / "er" / "compliance.db"
+    with Store(Settings(database_url=f"sqlite:///{path}")):
+        assert path.is_file()
+    engine = sa.create_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()
+
+
+@pytest.mark.parametrize("url", ["sqlite://", "sqlite:///:memory:"])
+def test_in_memory_database_is_shared_by_threads(url: str) -> None:
+    with Store(Settings(database_url=url)) as store:
+
+        def ingest(k: int) -> None:
+            store.upsert_articles([(make_article(10 * k + i), make_fingerprint(i)) for i in range(10)])
+
+        threads = [threading.Thread(target=ingest, args=(k,)) for k in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert store.count_articles() == 40
+        assert store.fingerprint_state() == (40, 40)
+    with Store(Settings(database_url=url)) as fresh:
+        assert fresh.count_articles() == 0
+
+
+def test_opening_leaves_application_logging_alone(tmp_path: Path) -> None:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    app_logger = logging.getLogger("compliance.some_module")
+    with Store(Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}")):
+        pass
+    assert root.handlers == handlers and root.level == level
+    assert app_logger.disabled is False
+
+
+def unopenable_urls(tmp_path: Path) -> dict[str, str]:
+    a_file = tmp_path / "a_file"
+    a_file.write_text("not a folder")
+    not_a_database = tmp_path / "garbage.db"
+    not_a_database.write_bytes(b"this is not a SQLite database, not at all" * 100)
+    return {
+        "parent is a file": f"sqlite:///{a_file / 'compliance.db'}",
+        "path is a folder": f"sqlite:///{tmp_path}",
+        "file is not a database": f"sqlite:///{not_a_database}",
+        "unknown dialect": "nosuchdb://somewhere/db",
+        "no server": "postgresql+psycopg://postgres@127.0.0.1:9/none?connect_timeout=2",
+    }
+
+
+@pytest.mark.parametrize(
+    "case", ["parent is a file", "path is a folder", "file is not a database", "unknown dialect", "no server"]
+)
+def test_unopenable_database_raises_storage_error(tmp_path: Path, case: str) -> None:
+    url = unopenable_urls(tmp_path)[case]
+    with pytest.raises(StorageError, match=r"^cannot open database") as caught:
+        Store(Settings(database_url=url))
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0,
+    reason="root writes anywhere: a read-only folder cannot be shown to root",
+)
+def test_read_only_folder_raises_storage_error(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(StorageError, match=r"^cannot open database"):
+            Store(Settings(database_url=f"sqlite:///{folder / 'compliance.db'}"))
+    finally:
+        folder.chmod(0o700)
