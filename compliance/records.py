@@ -52,9 +52,10 @@ class Article:
 class Fingerprint:
     """MinHash signatures of one text, with the parameters that made them.
 
-    `signature` is the whole text's MinHash (uint32, `num_perm` values); `windows` holds one
-    MinHash per passage window (uint32, shape `(n_windows, num_perm)`). Signatures made with other
-    parameters must never be compared: `params` travels with them into storage.
+    `signature` is the whole text's MinHash (uint32, `num_perm` values); `windows` holds the
+    distinct minimum shingle hashes of the text's passage windows (uint64, sorted, 1-D), which the
+    passage index is built from. Fingerprints made with other parameters must never be compared:
+    `params` travels with them into storage.
     """
 
     params: dict[str, int]
