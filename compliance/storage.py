@@ -146,11 +146,8 @@ class FingerprintRow(Base):
     shingle_size: Mapped[int]
     window: Mapped[int]
     signature: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian uint32, num_perm values
-    # The window array's bytes, little-endian: uint32 (n_windows, num_perm) MinHashes, or the
-    # uint64 (n_windows,) window minima that compliance.fingerprint makes; dtype and ndim say which.
+    # The window minima (1-D, sorted by compliance.fingerprint): little-endian uint64, n_windows values.
     windows: Mapped[bytes] = mapped_column(LargeBinary)
-    windows_dtype: Mapped[str] = mapped_column(String(8))  # "<u4" or "<u8"
-    windows_ndim: Mapped[int]  # 2: (n_windows, num_perm); 1: (n_windows,)
     n_windows: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -258,20 +255,14 @@ def _uint32_bytes(array: np.ndarray, what: str) -> bytes:
     return np.ascontiguousarray(array, dtype="<u4").tobytes()
 
 
-def _windows_values(windows: np.ndarray, num_perm: int, what: str) -> dict[str, Any]:
-    """The window columns: bytes, dtype and shape of a uint32 or uint64 array, 1-D or 2-D."""
+def _windows_values(windows: np.ndarray, what: str) -> dict[str, Any]:
+    """The window columns: little-endian uint64 bytes of a 1-D unsigned integer array, and its length."""
     windows = np.asarray(windows)
-    if windows.dtype.kind != "u" or windows.dtype.itemsize not in (4, 8):
-        raise StorageError(f"{what}: windows must be uint32 or uint64, got dtype {windows.dtype}")
-    if windows.ndim not in (1, 2) or (windows.ndim == 2 and windows.shape[1] != num_perm):
-        raise StorageError(f"{what}: windows shape {windows.shape}, expected (n,) or (n, {num_perm})")
-    dtype = f"<u{windows.dtype.itemsize}"
-    return {
-        "windows": np.ascontiguousarray(windows, dtype=dtype).tobytes(),
-        "windows_dtype": dtype,
-        "windows_ndim": windows.ndim,
-        "n_windows": len(windows),
-    }
+    if windows.dtype.kind != "u" or windows.dtype.itemsize > 8:
+        raise StorageError(f"{what}: windows must be unsigned integers, got dtype {windows.dtype}")
+    if windows.ndim != 1:
+        raise StorageError(f"{what}: windows shape {windows.shape}, expected (n,)")
+    return {"windows": np.ascontiguousarray(windows, dtype="<u8").tobytes(), "n_windows": len(windows)}
 
 
 def _fingerprint_values(fingerprint: Fingerprint, what: str) -> dict[str, Any]:
@@ -284,17 +275,14 @@ def _fingerprint_values(fingerprint: Fingerprint, what: str) -> dict[str, Any]:
     return {
         **params,
         "signature": _uint32_bytes(signature, what),
-        **_windows_values(fingerprint.windows, num_perm, what),
+        **_windows_values(fingerprint.windows, what),
     }
 
 
 def _stored_fingerprint(row: FingerprintRow) -> StoredFingerprint:
     params = {name: getattr(row, name) for name in FINGERPRINT_PARAMS}
     signature = np.frombuffer(row.signature, dtype="<u4").astype(np.uint32)
-    stored = np.dtype(row.windows_dtype)
-    windows = np.frombuffer(row.windows, dtype=stored).astype(stored.newbyteorder("="))
-    shape = (row.n_windows, row.num_perm) if row.windows_ndim == 2 else (row.n_windows,)
-    windows = windows.reshape(shape)
+    windows = np.frombuffer(row.windows, dtype="<u8").astype(np.uint64)
     return StoredFingerprint(
         id=row.id, article_id=row.article_id, fingerprint=Fingerprint(params, signature, windows)
     )

@@ -28,12 +28,15 @@ PARIS = timezone(timedelta(hours=2))
 
 
 def make_fingerprint(random: int = 0, n_windows: int = 30, **params: int) -> Fingerprint:
-    """A fingerprint of random uint32 values (over their whole range), made from seed `random`."""
+    """A fingerprint made from seed `random`: a uint32 signature and `n_windows` sorted, distinct
+    uint64 window minima, both drawn over their type's whole range."""
     params = {**PARAMS, **params}
     rng = np.random.default_rng(random)
     high = np.iinfo(np.uint32).max
     signature = rng.integers(0, high, size=params["num_perm"], dtype=np.uint32, endpoint=True)
-    windows = rng.integers(0, high, size=(n_windows, params["num_perm"]), dtype=np.uint32, endpoint=True)
+    minima = rng.integers(0, np.iinfo(np.uint64).max, size=n_windows, dtype=np.uint64, endpoint=True)
+    windows = np.unique(minima)
+    assert len(windows) == n_windows  # 64-bit draws: a collision would need astronomical luck
     return Fingerprint(params=params, signature=signature, windows=windows)
 
 
@@ -74,10 +77,11 @@ def make_capture(**changes: object) -> Capture:
 
 def assert_same_fingerprint(got: Fingerprint, want: Fingerprint) -> None:
     assert got.params == want.params
-    assert got.signature.dtype == np.uint32 and got.windows.dtype == np.asarray(want.windows).dtype
+    assert got.signature.dtype == np.uint32 and got.windows.dtype == np.uint64
     np.testing.assert_array_equal(got.signature, want.signature)
-    np.testing.assert_array_equal(got.windows, want.windows)
-    assert got.windows.shape == want.windows.shape
+    want_windows = np.asarray(want.windows)
+    assert got.windows.shape == want_windows.shape == (len(want_windows),)
+    assert got.windows.tolist() == want_windows.tolist()  # Python ints: exact, no float detour
 
 
 # --- Databases ----------------------------------------------------------------------------------
@@ -161,7 +165,7 @@ def test_same_content_with_other_fingerprint_params_is_updated(store: Store) -> 
     assert (again.id, status) == (article.id, "updated")
     [stored] = list(store.fingerprints_after(0))
     assert stored.fingerprint.params["num_perm"] == 128
-    assert stored.fingerprint.windows.shape == (30, 128)
+    assert stored.fingerprint.windows.shape == (30,)
 
 
 def test_later_item_with_the_same_url_wins(store: Store) -> None:
@@ -249,19 +253,23 @@ def test_fingerprint_arrays_and_params_round_trip_exactly(store: Store) -> None:
     assert len(stored) == 2
     for item in stored:
         assert_same_fingerprint(item.fingerprint, by_article[item.article_id])
-    assert stored[1].fingerprint.windows.shape == (0, 64)
+    assert stored[1].fingerprint.windows.shape == (0,)
     again = store.fingerprints_for([stored[1].id, stored[0].id, 424242])
     assert [s.id for s in again] == [stored[0].id, stored[1].id]
     assert_same_fingerprint(again[0].fingerprint, stored[0].fingerprint)
 
 
-def test_one_dimensional_uint64_windows_round_trip(store: Store) -> None:
-    rng = np.random.default_rng(5)
-    minima = np.unique(rng.integers(0, np.iinfo(np.uint64).max, size=40, dtype=np.uint64))
-    made = Fingerprint(PARAMS, make_fingerprint(5).signature, minima)
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint32, ">u8", "<u8"])
+def test_windows_come_back_as_native_writable_uint64(store: Store, dtype: str | type) -> None:
+    values = [0, 1, 200, 255] if np.dtype(dtype).itemsize == 1 else [0, 1, 2**31, 2**32 - 1]
+    if np.dtype(dtype).itemsize == 8:
+        values += [2**63, 2**64 - 1]
+    made = Fingerprint(PARAMS, make_fingerprint(5).signature, np.array(values, dtype=dtype))
     store.upsert_articles([(make_article(1), made)])
     [stored] = store.fingerprints_after(0)
-    assert stored.fingerprint.windows.dtype == np.uint64
+    windows = stored.fingerprint.windows
+    assert windows.dtype == np.dtype(np.uint64) and windows.dtype.isnative
+    assert windows.flags.writeable and windows.flags.c_contiguous
     assert_same_fingerprint(stored.fingerprint, made)
 
 
@@ -272,7 +280,7 @@ def test_the_fingerprint_module_output_round_trips(store: Store) -> None:
     made = fingerprint(make_article(1).body * 20, settings)
     store.upsert_articles([(make_article(1), lambda: made)])
     [stored] = store.fingerprints_after(0)
-    assert stored.fingerprint.windows.dtype == np.asarray(made.windows).dtype
+    assert np.asarray(made.windows).dtype == np.uint64 and np.asarray(made.windows).ndim == 1
     assert_same_fingerprint(stored.fingerprint, made)
     assert store.upsert_articles([(make_article(1), lambda: made)])[0][1] == "unchanged"
 
@@ -315,22 +323,26 @@ def test_fingerprints_after_pages_through_everything(store: Store) -> None:
 @pytest.mark.parametrize(
     "fingerprint, message",
     [
-        (Fingerprint({"num_perm": 64}, np.zeros(64, np.uint32), np.zeros((1, 64), np.uint32)), "params"),
+        (Fingerprint({"num_perm": 64}, np.zeros(64, np.uint32), np.arange(3, dtype=np.uint64)), "params"),
         (
-            Fingerprint({**PARAMS, "extra": 1}, np.zeros(64, np.uint32), np.zeros((1, 64), np.uint32)),
+            Fingerprint({**PARAMS, "extra": 1}, np.zeros(64, np.uint32), np.arange(3, dtype=np.uint64)),
             "params",
         ),
-        (Fingerprint(PARAMS, np.zeros(32, np.uint32), np.zeros((1, 64), np.uint32)), "signature"),
-        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.zeros((1, 32), np.uint32)), "windows"),
-        (Fingerprint(PARAMS, np.full(64, 2**40, np.uint64), np.zeros((1, 64), np.uint32)), "uint32"),
-        (Fingerprint(PARAMS, np.zeros(64, np.float32), np.zeros((1, 64), np.uint32)), "uint32"),
-        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.zeros(5, np.int64)), "uint32 or uint64"),
-        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.zeros((1, 2, 64), np.uint32)), "windows shape"),
+        (Fingerprint(PARAMS, np.zeros(32, np.uint32), np.arange(3, dtype=np.uint64)), "signature"),
+        (Fingerprint(PARAMS, np.full(64, 2**40, np.uint64), np.arange(3, dtype=np.uint64)), "uint32"),
+        (Fingerprint(PARAMS, np.zeros(64, np.float32), np.arange(3, dtype=np.uint64)), "uint32"),
+        # windows: 1-D unsigned integers only
+        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.zeros((3, 64), np.uint64)), r"shape \(3, 64\)"),
+        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.zeros((1, 64), np.uint32)), r"expected \(n,\)"),
+        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.array(7, np.uint64)), r"shape \(\)"),
+        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.array([1.0, 2.5])), "unsigned integers.*float64"),
+        (Fingerprint(PARAMS, np.zeros(64, np.uint32), np.array([-1, 5], np.int64)), "unsigned.*int64"),
     ],
 )
 def test_malformed_fingerprint_is_refused(store: Store, fingerprint: Fingerprint, message: str) -> None:
-    with pytest.raises(StorageError, match=message):
+    with pytest.raises(StorageError, match=message) as caught:
         store.upsert_articles([(make_article(1), fingerprint)])
+    assert "\n" not in str(caught.value)
     assert store.count_articles() == 0
 
 

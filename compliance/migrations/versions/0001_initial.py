@@ -49,8 +49,6 @@ def upgrade() -> None:
         sa.Column("window", sa.Integer(), nullable=False),
         sa.Column("signature", sa.LargeBinary(), nullable=False),
         sa.Column("windows", sa.LargeBinary(), nullable=False),
-        sa.Column("windows_dtype", sa.String(length=8), nullable=False),
-        sa.Column("windows_ndim", sa.Integer(), nullable=False),
         sa.Column("n_windows", sa.Integer(), nullable=False),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
         sa.ForeignKeyConstraint(
