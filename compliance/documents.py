@@ -1,0 +1,322 @@
+"""Submitted files and fetched bodies in, the text to check and its metadata out.
+
+`page_from_bytes` reads HTML (through `extract.extract_page`), plain text, PDF (pypdf) and e-mail
+(.eml, stdlib `email`); it returns the text that matching runs on, and a metadata dict with
+`title`, `author`, `published`, `site_name`, `visible_text` and `links`. Text is decoded with a
+detection that survives wrong declarations: a BOM, then UTF-8 when the bytes are valid UTF-8,
+then the declared charset when the bytes fit it, then a guess. `read_document` does the same for
+a file given to `check --file`. ExtractionError when no text can be taken; InputError (naming
+the file) for a file that cannot be used.
+"""
+
+from __future__ import annotations
+
+import codecs
+import email
+import email.policy
+import logging
+import re
+from email.message import EmailMessage, Message
+from email.utils import parsedate_to_datetime
+from io import BytesIO
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import charset_normalizer
+from pypdf import PdfReader
+
+from compliance.errors import ExtractionError, InputError
+from compliance.extract import ExtractedPage, declared_charset, decode_html, extract_page
+
+if TYPE_CHECKING:
+    from compliance.fetch import FetchResult
+
+log = logging.getLogger(__name__)
+
+SUFFIXES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".txt": "text/plain",
+    ".eml": "message/rfc822",
+    ".pdf": "application/pdf",
+}
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Legacy charsets of a French- and Arabic-language press, tried before any other guess.
+LEGACY_CHARSETS = ["cp1252", "iso8859_15", "cp1256", "iso8859_6"]
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+_URL = re.compile(r"https?://[^\s<>\"'«»]+[^\s<>\"'«».,;:!?)\]]")
+
+
+def page_from_bytes(
+    data: bytes, content_type: str, url: str | None = None, *, charset: str | None = None
+) -> tuple[str, dict[str, Any]]:
+    """The text to check and the metadata of a body of this type ("text/html; charset=…")."""
+    mime, declared = _media_type(content_type)
+    declared = charset or declared
+    if mime in HTML_TYPES:
+        return _from_page(extract_page(html_text(data, declared), url))
+    if mime == "text/plain" or mime.startswith("text/"):
+        return _from_text(decode_text(data, declared))
+    if mime == "application/pdf":
+        return _from_pdf(data)
+    if mime == "message/rfc822":
+        return _from_email(data)
+    raise ExtractionError(f"cannot read text from content type {mime or '(none)'}")
+
+
+def page_from_fetch(result: FetchResult) -> tuple[str, dict[str, Any]]:
+    """The text and metadata of a fetched body (its sniffed type and declared charset)."""
+    return page_from_bytes(result.body, result.content_type, result.final_url, charset=result.charset)
+
+
+def read_document(
+    path: str | Path, *, max_bytes: int | None = None
+) -> tuple[bytes, str, str, dict[str, Any]]:
+    """A file for `check --file` (.html, .htm, .txt, .eml, .pdf) to (bytes, type, text, metadata)."""
+    file = Path(path)
+    content_type = SUFFIXES.get(file.suffix.lower())
+    if content_type is None:
+        raise InputError(
+            f"{file}: unsupported file type {file.suffix or '(no suffix)'}; "
+            f"expected one of {', '.join(SUFFIXES)}"
+        )
+    try:
+        if max_bytes is not None and file.stat().st_size > max_bytes:
+            raise InputError(f"{file}: larger than the limit of {max_bytes} bytes")
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{file}: cannot read the file: {exc.strerror or exc}") from None
+    if not data.strip():
+        raise InputError(f"{file}: the file is empty")
+    try:
+        text, metadata = page_from_bytes(data, content_type)
+    except ExtractionError as exc:
+        raise InputError(f"{file}: {exc}") from None
+    return data, content_type, text, metadata
+
+
+def _media_type(content_type: str) -> tuple[str, str | None]:
+    mime, *params = content_type.split(";")
+    charset = None
+    for param in params:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            charset = value.strip().strip("\"'") or None
+    return mime.strip().lower(), charset
+
+
+# --- decoding -----------------------------------------------------------------------------------
+
+
+def decode_text(data: bytes, declared: str | None = None) -> str:
+    """Bytes to text: BOM, UTF-8 if valid, the declared charset if the bytes fit, then a guess."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    # Valid UTF-8 with non-ASCII bytes is almost never legacy text: a declaration saying
+    # otherwise is wrong.
+    for encoding in ("utf-8", _codec(declared) or ""):
+        if encoding:
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                pass
+    return guess_text(data)
+
+
+def guess_text(data: bytes) -> str:
+    """Undeclared legacy bytes to text, trying the publisher's languages' charsets first."""
+    # Unrestricted, charset_normalizer reads short Latin-1 French as cp1257 or cp037.
+    for isolation in (LEGACY_CHARSETS, None):
+        best = charset_normalizer.from_bytes(data, cp_isolation=isolation).best()
+        if best is not None:
+            return str(best)
+    return data.decode("utf-8", errors="replace")
+
+
+def html_text(data: bytes, declared: str | None = None) -> str:
+    """HTML bytes to text: BOM, valid UTF-8, the header charset if it fits, <meta>, a guess."""
+    if data.startswith(tuple(bom for bom, _ in _BOMS)) or _is_utf8(data):
+        return decode_html(data)
+    codec = _codec(declared)
+    if codec:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            log.debug("declared charset %s does not fit the page", declared)
+    if declared_charset(data):
+        return decode_html(data)
+    return guess_text(data)
+
+
+def _codec(name: str | None) -> str | None:
+    """A charset label as a Python codec; Latin-1 and ASCII read as windows-1252 (as browsers do)."""
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip()).name
+    except LookupError:
+        return None
+    return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+# --- the kinds of documents ---------------------------------------------------------------------
+
+
+def _metadata(
+    text: str,
+    title: str | None = None,
+    author: str | None = None,
+    published: str | None = None,
+    site_name: str | None = None,
+    visible_text: str | None = None,
+    links: tuple[str, ...] | list[str] = (),
+) -> dict[str, Any]:
+    return {
+        "title": title,
+        "author": author,
+        "published": published,
+        "site_name": site_name,
+        "visible_text": text if visible_text is None else visible_text,
+        "links": list(links),
+    }
+
+
+def _from_page(page: ExtractedPage) -> tuple[str, dict[str, Any]]:
+    return page.text, _metadata(
+        page.text, page.title, page.author, page.published, page.site_name, page.visible_text, page.links
+    )
+
+
+def _from_text(decoded: str) -> tuple[str, dict[str, Any]]:
+    text = decoded.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if not text:
+        raise ExtractionError("no text in the document")
+    return text, _metadata(text, links=list(dict.fromkeys(_URL.findall(text))))
+
+
+def _from_pdf(data: bytes) -> tuple[str, dict[str, Any]]:
+    """The text of every page, joined by blank lines; ExtractionError if encrypted or broken."""
+    try:
+        reader = PdfReader(BytesIO(data))
+        if reader.is_encrypted and not _decrypted(reader):
+            raise ExtractionError("encrypted PDF: its text cannot be read without the password")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except ExtractionError:
+        raise
+    except Exception as exc:  # pypdf raises many types on broken files: one line is enough
+        raise ExtractionError(f"unreadable PDF: {' '.join(str(exc).split()) or type(exc).__name__}") from None
+    text = "\n\n".join(page for page in pages if page)
+    if not text:
+        raise ExtractionError("no text in the PDF (a scanned image?)")
+    info = _pdf_info(reader)
+    return text, _metadata(
+        text, info.get("title"), info.get("author"), info.get("published"), links=_pdf_links(reader)
+    )
+
+
+def _decrypted(reader: PdfReader) -> bool:
+    """Whether the PDF opens with an empty user password (an owner password only)."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # a missing crypto dependency or an unknown algorithm
+        return False
+
+
+def _pdf_info(reader: PdfReader) -> dict[str, str | None]:
+    try:
+        info = reader.metadata
+        if info is None:
+            return {}
+        created = info.creation_date
+        return {
+            "title": _plain(info.title),
+            "author": _plain(info.author),
+            "published": created.isoformat() if created else None,
+        }
+    except Exception:  # malformed metadata must not lose the text
+        log.debug("unreadable PDF metadata", exc_info=True)
+        return {}
+
+
+def _pdf_links(reader: PdfReader) -> list[str]:
+    links: dict[str, None] = {}
+    try:
+        for page in reader.pages:
+            for annotation in page.get("/Annots") or []:
+                action = annotation.get_object().get("/A") or {}
+                uri = action.get("/URI")
+                if isinstance(uri, str | bytes) and str(uri).startswith(("http://", "https://")):
+                    links.setdefault(str(uri), None)
+    except Exception:  # links are a bonus; a broken annotation must not lose the text
+        log.debug("unreadable PDF annotations", exc_info=True)
+    return list(links)
+
+
+def _plain(value: object) -> str | None:
+    text = " ".join(str(value).split()) if value else ""
+    return text or None
+
+
+def _from_email(data: bytes) -> tuple[str, dict[str, Any]]:
+    """The text and HTML parts of an e-mail, joined; subject, sender and date as metadata."""
+    message = email.message_from_bytes(data, policy=email.policy.default)
+    texts: list[str] = []
+    links: list[str] = []
+    for text, part_links in _email_parts(message):
+        texts.append(text)
+        links.extend(part_links)
+    text = "\n\n".join(t for t in texts if t)
+    if not text:
+        raise ExtractionError("no text part in the e-mail")
+    return text, _metadata(
+        text,
+        _plain(message.get("Subject")),
+        _plain(message.get("From")),
+        _email_date(message),
+        links=list(dict.fromkeys(links)),
+    )
+
+
+def _email_parts(part: Message) -> list[tuple[str, tuple[str, ...]]]:
+    """(text, links) of each readable part; of alternatives, the one with the most text."""
+    if part.is_multipart():
+        children = [child for child in part.get_payload() if isinstance(child, Message)]
+        found = [_email_parts(child) for child in children]
+        if part.get_content_subtype() == "alternative" and found:
+            best = max(found, key=lambda parts: sum(len(text) for text, _ in parts))
+            links = tuple(link for parts in found for _, part_links in parts for link in part_links)
+            return [(text, links) for text, _ in best]
+        return [item for items in found for item in items]
+    kind = part.get_content_type()
+    is_attachment = isinstance(part, EmailMessage) and part.is_attachment()
+    if kind not in ("text/plain", "text/html") or is_attachment:
+        return []
+    payload = part.get_payload(decode=True)
+    data = payload if isinstance(payload, bytes) else b""
+    charset = part.get_content_charset()
+    if kind == "text/html":
+        try:
+            page = extract_page(html_text(data, charset))
+        except ExtractionError:
+            return []
+        return [(page.text.strip(), page.links)]
+    return [(decode_text(data, charset).replace("\r\n", "\n").strip(), ())]
+
+
+def _email_date(message: Message) -> str | None:
+    raw = message.get("Date")
+    if not raw:
+        return None
+    try:
+        return parsedate_to_datetime(str(raw)).isoformat()
+    except (TypeError, ValueError):
+        return _plain(raw)

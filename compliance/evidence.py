@@ -1,0 +1,353 @@
+"""Evidence: a `FetchResult` or a submitted file in, a content-addressed WARC file and a `Capture` out.
+
+One WARC file (gzip, WARC/1.1, SHA-256 record digests) per capture: a warcinfo record, then for
+every exchange of the redirect chain a request record and a response record (status line,
+headers and body as received: the transfer coding is removed by the HTTP client, the content
+coding is kept), or one resource record for a submitted file. Record ids and dates derive from
+the content, so the same capture always gives the same bytes. The file is named by the SHA-256 of
+those bytes, `<folder>/<2 hex>/<sha256>.warc.gz`, written to a temporary file, fsynced, renamed
+into place and made read-only; an existing file is never rewritten. `verify` recomputes the hash.
+
+This is the only module that imports warcio.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.timeutils import datetime_to_iso_date
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from compliance import __version__
+from compliance.errors import StorageError
+from compliance.records import Capture
+
+if TYPE_CHECKING:
+    from compliance.fetch import Exchange, FetchResult
+
+WARC_VERSION = "WARC/1.1"
+_IDS = uuid.UUID("5b0a3f4e-8f4c-4d7e-9a57-6c6f6d706c69")  # namespace of our record ids
+
+
+class _Writer(WARCWriter):
+    """warcio's writer with SHA-256 block and payload digests instead of SHA-1."""
+
+    @staticmethod
+    def _create_digester() -> Digester:
+        return Digester("sha256")
+
+
+class _ExactHead(StatusAndHeaders):
+    """An HTTP head written byte for byte as given (warcio would %-encode non-ASCII values)."""
+
+    def __init__(
+        self, head: bytes, statusline: str, headers: Iterable[tuple[str, str]], protocol: str
+    ) -> None:
+        super().__init__(statusline, list(headers), protocol=protocol)
+        self._head = head
+
+    def compute_headers_buffer(self, header_filter: Any = None) -> None:
+        self.headers_buff = self._head
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def write_capture(result: FetchResult, folder: Path, tool_version: str = __version__) -> tuple[str, str]:
+    """Write the WARC of a fetch (every exchange of its chain); returns (sha256, relative path)."""
+    first = result.exchanges[0].fetched_at
+    records = _Records(first)
+    records.warcinfo(
+        tool_version,
+        {
+            "description": f"capture of {result.requested_url}",
+            "requested-url": result.requested_url,
+            "final-url": result.final_url,
+            "redirects": " ".join(result.redirects),
+            "http-body": "transfer coding removed, content coding as received",
+        },
+    )
+    for exchange in result.exchanges:
+        records.exchange(exchange)
+    return _store(records.close(), folder)
+
+
+def write_file_capture(
+    data: bytes,
+    filename: str,
+    content_type: str,
+    folder: Path,
+    tool_version: str = __version__,
+    *,
+    received_at: datetime | None = None,
+) -> tuple[str, str]:
+    """Write the WARC of a submitted file (one resource record); returns (sha256, path)."""
+    received = _utc(received_at or datetime.now(UTC))
+    records = _Records(received)
+    uri = file_uri(filename)
+    records.warcinfo(tool_version, {"description": f"submitted file {uri}"})
+    records.resource(uri, data, content_type, received)
+    return _store(records.close(), folder)
+
+
+def file_uri(filename: str) -> str:
+    """`file:///<name>` for a submitted file: its base name only, percent-encoded."""
+    return "file:///" + quote(PurePosixPath(filename.replace("\\", "/")).name or "unnamed")
+
+
+class _Records:
+    """The records of one WARC file, written in memory with content-derived ids."""
+
+    def __init__(self, when: datetime) -> None:
+        self._buffer = BytesIO()
+        self._writer = _Writer(self._buffer, gzip=True, warc_version=WARC_VERSION)
+        self._when = _utc(when)
+        self._info_id = ""
+
+    def _id(self, *parts: object) -> str:
+        return f"<urn:uuid:{uuid.uuid5(_IDS, '|'.join(map(str, parts)))}>"
+
+    def _headers(
+        self, kind: str, when: datetime, identity: Iterable[object], extra: Mapping[str, str] | None = None
+    ) -> dict[str, str]:
+        when = _utc(when).replace(tzinfo=None)
+        headers = {
+            "WARC-Record-ID": self._id(kind, *identity),
+            "WARC-Date": datetime_to_iso_date(when, use_micros=True),
+        }
+        if self._info_id:
+            headers["WARC-Warcinfo-ID"] = self._info_id
+        headers.update(extra or {})
+        return headers
+
+    def warcinfo(self, tool_version: str, fields: Mapping[str, str]) -> None:
+        lines = {
+            "software": f"compliance/{tool_version}",
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+            **fields,
+        }
+        body = "".join(f"{k}: {' '.join(v.split())}\r\n" for k, v in lines.items() if v)
+        payload = body.encode("utf-8")
+        headers = self._headers("warcinfo", self._when, [_sha(payload)])
+        record = self._writer.create_warc_record(
+            "",
+            "warcinfo",
+            payload=BytesIO(payload),
+            length=len(payload),
+            warc_content_type="application/warc-fields",
+            warc_headers_dict=headers,
+        )
+        self._writer.write_record(record)
+        self._info_id = headers["WARC-Record-ID"]
+
+    def exchange(self, exchange: Exchange) -> None:
+        """A request record, then its response record."""
+        request_head = _head(
+            f"{exchange.method} {exchange.request_target} {exchange.http_version}", exchange.request_headers
+        )
+        status = f"{exchange.status} {exchange.reason}".strip()
+        response_head = _head(f"{exchange.http_version} {status}", exchange.raw_headers)
+        identity = (
+            exchange.url,
+            exchange.fetched_at.isoformat(),
+            _sha(response_head),
+            _sha(exchange.raw_body),
+        )
+        response_id = self._id("response", *identity)
+        ip = {"WARC-IP-Address": exchange.server_ip}
+        request = self._writer.create_warc_record(
+            exchange.url,
+            "request",
+            payload=BytesIO(b""),
+            length=0,
+            http_headers=_ExactHead(
+                request_head, exchange.request_target, exchange.request_headers, exchange.method
+            ),
+            warc_headers_dict=self._headers(
+                "request",
+                exchange.fetched_at,
+                (*identity, _sha(request_head)),
+                {**ip, "WARC-Concurrent-To": response_id},
+            ),
+        )
+        response = self._writer.create_warc_record(
+            exchange.url,
+            "response",
+            payload=BytesIO(exchange.raw_body),
+            length=len(exchange.raw_body),
+            http_headers=_ExactHead(response_head, status, exchange.raw_headers, exchange.http_version),
+            warc_headers_dict=self._headers("response", exchange.fetched_at, identity, ip),
+        )
+        self._writer.write_record(request)
+        self._writer.write_record(response)
+
+    def resource(self, uri: str, data: bytes, content_type: str, when: datetime) -> None:
+        record = self._writer.create_warc_record(
+            uri,
+            "resource",
+            payload=BytesIO(data),
+            length=len(data),
+            warc_content_type=content_type or "application/octet-stream",
+            warc_headers_dict=self._headers("resource", when, (uri, _sha(data))),
+        )
+        self._writer.write_record(record)
+
+    def close(self) -> bytes:
+        return self._buffer.getvalue()
+
+
+def _head(first_line: str, headers: Iterable[tuple[str, str]]) -> bytes:
+    """An HTTP head as on the wire; http.client decoded it as Latin-1, so this re-encodes it."""
+    text = first_line + "\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _utc(when: datetime) -> datetime:
+    if when.tzinfo is None:
+        raise ValueError("capture times must be timezone-aware")
+    return when.astimezone(UTC)
+
+
+# --- the content-addressed store ------------------------------------------------------------------
+
+
+def _store(data: bytes, folder: Path) -> tuple[str, str]:
+    """Write `data` once as `<2 hex>/<sha256>.warc.gz` under `folder`; returns (sha256, path)."""
+    digest = _sha(data)
+    relative = f"{digest[:2]}/{digest}.warc.gz"
+    path = Path(folder) / relative
+    if path.exists():
+        if _file_sha(path) == digest:
+            return digest, relative
+        raise StorageError(f"evidence file {path} exists but does not match its name; left untouched")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomically(path, data)
+    except OSError as exc:
+        raise StorageError(f"cannot write evidence file {path}: {exc.strerror or exc}") from None
+    return digest, relative
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Temporary file in the same folder, fsync, read-only, rename, fsync the folder."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, 0o444)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _file_sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify(folder: Path, path: str, sha256: str) -> str | None:
+    """None when the stored file still has this SHA-256, else why not, on one line."""
+    relative = PurePosixPath(path)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
+        return f"invalid path {path!r}: must be relative to the evidence folder"
+    full = Path(folder) / relative
+    if not full.is_file():
+        return f"missing: {path}"
+    try:
+        actual = _file_sha(full)
+    except OSError as exc:
+        return f"unreadable: {path}: {exc.strerror or exc}"
+    if actual != sha256.lower():
+        return f"changed: expected {sha256.lower()}, got {actual}"
+    return None
+
+
+# --- captures -----------------------------------------------------------------------------------
+
+
+def capture_from_fetch(
+    result: FetchResult, text: str, metadata: Mapping[str, Any], folder: Path, tool_version: str = __version__
+) -> Capture:
+    """Write the WARC of a fetch and describe it as a `Capture` (kind "url")."""
+    digest, relative = write_capture(result, folder, tool_version)
+    return Capture(
+        sha256=digest,
+        warc_path=relative,
+        kind="url",
+        requested_url=result.requested_url,
+        final_url=result.final_url,
+        redirects=tuple(result.redirects),
+        status=result.status,
+        headers=dict(result.headers),
+        server_ip=result.server_ip,
+        fetched_at=_utc(result.fetched_at),
+        tool_version=tool_version,
+        content_type=result.content_type,
+        text=text,
+        metadata=dict(metadata),
+    )
+
+
+def capture_from_file(
+    data: bytes,
+    filename: str,
+    content_type: str,
+    text: str,
+    metadata: Mapping[str, Any],
+    folder: Path,
+    tool_version: str = __version__,
+    *,
+    received_at: datetime | None = None,
+) -> Capture:
+    """Write the WARC of a submitted file and describe it as a `Capture` (kind "file")."""
+    received = _utc(received_at or datetime.now(UTC))
+    digest, relative = write_file_capture(
+        data, filename, content_type, folder, tool_version, received_at=received
+    )
+    uri = file_uri(filename)
+    return Capture(
+        sha256=digest,
+        warc_path=relative,
+        kind="file",
+        requested_url=uri,
+        final_url=uri,
+        redirects=(),
+        status=None,
+        headers={},
+        server_ip=None,
+        fetched_at=received,
+        tool_version=tool_version,
+        content_type=content_type,
+        text=text,
+        metadata=dict(metadata),
+    )

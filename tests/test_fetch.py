@@ -1,0 +1,593 @@
+"""Tests of compliance.fetch against fixture sites on 127.0.0.1; nothing here leaves the machine.
+
+Every test runs under a NetworkGuard: a connection outside 127.0.0.0/8 and ::1, or a system
+DNS lookup, fails the test before any packet is sent. The SSRF tests also prove that refused
+URLs were refused before any connection at all.
+"""
+
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import shutil
+import socket
+import ssl
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import requests
+from hypothesis import given
+from hypothesis import strategies as st
+from sites import (
+    COPY_SENTENCE,
+    FIXTURES,
+    LATIN1_TEXT,
+    PDF_LINK,
+    NetworkGuard,
+    SiteServer,
+    guarded,
+    serve,
+)
+
+import compliance.fetch as fetch_module
+from compliance.documents import page_from_fetch
+from compliance.errors import FetchError
+from compliance.fetch import fetch, new_session, unsafe_reason, vet
+from compliance.settings import Settings
+
+
+@pytest.fixture(autouse=True)
+def guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+    monkeypatch.setattr(fetch_module, "RETRY_DELAY", 0.01)
+    with guarded(monkeypatch) as network:
+        yield network
+
+
+@pytest.fixture
+def site() -> Iterator[SiteServer]:
+    with serve() as server:
+        yield server
+
+
+@pytest.fixture
+def allowed(site: SiteServer) -> Settings:
+    """Settings that allow the fixture server, with small limits."""
+    return Settings(
+        fetch_allow_hosts=(f"127.0.0.1:{site.port}",),
+        connect_timeout=2.0,
+        read_timeout=0.5,
+        max_bytes=100_000,
+        max_redirects=5,
+    )
+
+
+def no_resolver(host: str, port: int) -> list[str]:
+    raise AssertionError(f"the resolver must not be consulted for {host}")
+
+
+class Table:
+    """A resolver answering from a table, that records its calls."""
+
+    def __init__(self, names: dict[str, list[str]]) -> None:
+        self.names = names
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, host: str, port: int) -> list[str]:
+        self.calls.append((host, port))
+        return self.names[host]
+
+
+# --- what a successful fetch returns ------------------------------------------------------------
+
+
+def test_fetch_returns_the_page_and_how_it_was_fetched(site: SiteServer, allowed: Settings) -> None:
+    before = datetime.now(UTC)
+    result = fetch(f"{site.url}/copy.html", allowed)
+    assert result.requested_url == result.final_url == f"{site.url}/copy.html"
+    assert result.redirects == ()
+    assert (result.status, result.content_type, result.charset) == (200, "text/html", "utf-8")
+    assert result.body == (FIXTURES / "copy.html").read_bytes()
+    assert result.server_ip == "127.0.0.1"
+    assert result.http_version == "HTTP/1.1"
+    assert result.fetched_at.tzinfo == UTC
+    assert before <= result.fetched_at <= datetime.now(UTC)
+    assert result.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert ("Content-Length", str(len(result.body))) in result.raw_headers
+    assert result.request_headers["User-Agent"] == allowed.user_agent
+    text, metadata = page_from_fetch(result)
+    assert COPY_SENTENCE in text
+    assert metadata["site_name"] == "Le Relais Info"
+    assert "https://journal.example/economie/secheresse-hauts-plateaux" in metadata["links"]
+
+
+def test_user_agent_and_host_header_reach_the_server(site: SiteServer, allowed: Settings) -> None:
+    fetch(f"{site.url}/echo", allowed.replace(user_agent="veille-test/2.0"))
+    (seen,) = site.seen
+    assert seen.headers["User-Agent"] == "veille-test/2.0"
+    assert seen.headers["Host"] == f"127.0.0.1:{site.port}"
+
+
+def test_redirect_chain_is_followed_and_recorded(site: SiteServer, allowed: Settings) -> None:
+    result = fetch(f"{site.url}/redirect/1", allowed)
+    assert result.final_url == f"{site.url}/copy.html"
+    assert result.redirects == (f"{site.url}/redirect/2", f"{site.url}/copy.html")
+    assert [e.status for e in result.exchanges] == [302, 301, 200]
+    assert [e.url for e in result.exchanges] == [f"{site.url}/redirect/1", *result.redirects]
+    assert dict(result.exchanges[0].raw_headers)["Location"] == "/redirect/2"
+    assert [s.path for s in site.seen] == ["/redirect/1", "/redirect/2", "/copy.html"]
+
+
+def test_redirect_loop_is_refused(site: SiteServer, allowed: Settings) -> None:
+    with pytest.raises(FetchError, match=r"^redirect loop at http://127\.0\.0\.1:\d+/loop/a"):
+        fetch(f"{site.url}/loop/a", allowed)
+    assert [s.path for s in site.seen] == ["/loop/a", "/loop/b"]
+
+
+def test_max_redirects_is_the_limit(site: SiteServer, allowed: Settings) -> None:
+    settings = allowed.replace(max_redirects=3)
+    # /chain/2 → /chain/1 → /chain/0 → /copy.html: three redirects
+    assert len(fetch(f"{site.url}/chain/2", settings).redirects) == 3
+    with pytest.raises(FetchError, match=r"^too many redirects from .*/chain/3: more than 3$"):
+        fetch(f"{site.url}/chain/3", settings)
+    assert site.hits("/copy.html") == 1  # only from the first, allowed, chain
+
+
+def test_redirect_without_location_fails(site: SiteServer, allowed: Settings) -> None:
+    with pytest.raises(FetchError, match="HTTP 302 without Location"):
+        fetch(f"{site.url}/no-location", allowed)
+
+
+# --- limits ---------------------------------------------------------------------------------------
+
+
+def test_read_timeout(site: SiteServer, allowed: Settings) -> None:
+    with pytest.raises(FetchError, match=r"^timed out after 0\.3s waiting for .*/slow$"):
+        fetch(f"{site.url}/slow", allowed.replace(read_timeout=0.3))
+    assert site.hits("/slow") == 1  # a timeout is not retried
+
+
+def test_a_slow_drip_is_cut_off(site: SiteServer, allowed: Settings) -> None:
+    """Each byte comes within the read timeout, but the whole body takes far too long."""
+    with pytest.raises(FetchError, match=r"^timed out after 0\.8s reading .*/drip$"):
+        fetch(f"{site.url}/drip", allowed.replace(read_timeout=0.2))
+
+
+def test_content_length_over_the_limit_is_refused_before_reading(site: SiteServer, allowed: Settings) -> None:
+    with pytest.raises(
+        FetchError,
+        match=r"too large: Content-Length 2097152 exceeds the limit "
+        r"of 100000 bytes",
+    ):
+        fetch(f"{site.url}/huge", allowed)
+
+
+def test_streamed_body_over_the_limit_is_cut_off(site: SiteServer, allowed: Settings) -> None:
+    with pytest.raises(
+        FetchError,
+        match=r"huge-chunked is too large: more than the limit of "
+        r"100000 bytes",
+    ):
+        fetch(f"{site.url}/huge-chunked", allowed)
+
+
+def test_a_body_at_the_limit_is_accepted(site: SiteServer, allowed: Settings) -> None:
+    size = len((FIXTURES / "copy.html").read_bytes())
+    assert fetch(f"{site.url}/copy.html", allowed.replace(max_bytes=size)).body
+    with pytest.raises(FetchError, match="too large"):
+        fetch(f"{site.url}/copy.html", allowed.replace(max_bytes=size - 1))
+
+
+def test_gzip_body_is_decoded_and_kept_raw_for_the_evidence(site: SiteServer, allowed: Settings) -> None:
+    result = fetch(f"{site.url}/gzip.html", allowed)
+    assert result.body == (FIXTURES / "copy.html").read_bytes()
+    assert gzip.decompress(result.exchanges[-1].raw_body) == result.body
+
+
+def test_decompressed_size_is_limited_too(site: SiteServer, allowed: Settings) -> None:
+    plain = (FIXTURES / "copy.html").read_bytes()
+    limit = (len(gzip.compress(plain)) + len(plain)) // 2  # the raw body fits, not the page
+    with pytest.raises(FetchError, match="too large once decompressed"):
+        fetch(f"{site.url}/gzip.html", allowed.replace(max_bytes=limit))
+
+
+# --- statuses and retries -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/404", "HTTP 404 Not Found from http://127.0.0.1:{port}/404"),
+        ("/500", "HTTP 500 Internal Server Error from http://127.0.0.1:{port}/500"),
+    ],
+)
+def test_http_errors_fail_without_retry(site: SiteServer, allowed: Settings, path: str, message: str) -> None:
+    with pytest.raises(FetchError) as failure:
+        fetch(f"{site.url}{path}", allowed)
+    assert str(failure.value) == message.format(port=site.port)
+    assert site.hits(path) == 1
+
+
+def test_503_is_retried_once(site: SiteServer, allowed: Settings) -> None:
+    with pytest.raises(FetchError, match="HTTP 503 Service Unavailable"):
+        fetch(f"{site.url}/503", allowed)
+    assert site.hits("/503") == 2
+
+
+def test_a_transient_503_is_recovered(site: SiteServer, allowed: Settings) -> None:
+    result = fetch(f"{site.url}/flaky", allowed)
+    assert result.status == 200 and site.hits("/flaky") == 2
+    assert len(result.exchanges) == 1  # the failed attempt is not evidence of the page
+
+
+def test_a_dropped_connection_is_retried_once(site: SiteServer, allowed: Settings) -> None:
+    assert fetch(f"{site.url}/reset", allowed).status == 200
+    assert site.hits("/reset") == 2
+
+
+def test_unreachable_port_fails_with_a_clear_message(allowed: Settings) -> None:
+    with serve() as closed:
+        port = closed.port
+    settings = allowed.replace(fetch_allow_hosts=(f"127.0.0.1:{port}",))
+    with pytest.raises(FetchError, match=rf"^cannot connect to http://127\.0\.0\.1:{port}/: "):
+        fetch(f"http://127.0.0.1:{port}/", settings)
+
+
+# --- content types and charsets -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/image.png", "unsupported content type image/png"),
+        ("/png-as-html", r"unsupported content type image/png \(declared text/html\)"),
+        ("/octet", "unsupported content type application/octet-stream"),
+    ],
+)
+def test_unsupported_content_is_refused(site: SiteServer, allowed: Settings, path: str, message: str) -> None:
+    with pytest.raises(FetchError, match=f"^{message}$"):
+        fetch(f"{site.url}{path}", allowed)
+
+
+@pytest.mark.parametrize("path", ["/doc.pdf", "/pdf-as-octet"])
+def test_pdf_text_is_extracted(site: SiteServer, allowed: Settings, path: str) -> None:
+    result = fetch(f"{site.url}{path}", allowed)
+    assert result.content_type == "application/pdf"
+    text, metadata = page_from_fetch(result)
+    assert "les jeunes pousses de blé dur jaunissent." in text
+    assert metadata["links"] == [PDF_LINK]
+
+
+@pytest.mark.parametrize("path", ["/latin1.html", "/latin1.txt", "/utf8-as-latin1.txt"])
+def test_a_wrong_charset_header_is_survived(site: SiteServer, allowed: Settings, path: str) -> None:
+    result = fetch(f"{site.url}{path}", allowed)
+    text, _ = page_from_fetch(result)
+    assert text == LATIN1_TEXT
+
+
+# --- SSRF: refusals before any connection -------------------------------------------------------
+
+
+REFUSED_LITERALS = [
+    ("http://10.0.0.1/", "10.0.0.1", "private"),
+    ("http://169.254.169.254/latest/meta-data/", "169.254.169.254", "cloud metadata"),
+    ("http://[::1]:{port}/copy.html", "::1", "loopback"),
+    ("http://2130706433/", "127.0.0.1", "loopback"),
+    ("http://0x7f.1:{port}/", "127.0.0.1", "loopback"),
+    ("http://017700000001/", "127.0.0.1", "loopback"),
+    ("http://127.1/", "127.0.0.1", "loopback"),
+    ("http://0/", "0.0.0.0", "unspecified"),
+    ("http://100.64.0.1/", "100.64.0.1", "shared"),
+    ("http://224.0.0.1/", "224.0.0.1", "multicast"),
+    ("http://192.168.1.5/", "192.168.1.5", "private"),
+    ("http://[fd00:ec2::254]/", "fd00:ec2::254", "cloud metadata"),
+    ("http://[::ffff:10.0.0.1]/", "::ffff:a00:1", "private, embeds 10.0.0.1"),
+    ("http://[2002:a00:1::]/", "2002:a00:1::", "private, embeds 10.0.0.1"),
+    ("http://[64:ff9b::a9fe:a9fe]/", "64:ff9b::a9fe:a9fe", "cloud metadata, embeds 169.254.169.254"),
+    ("http://[fe80::1%25eth0]/", "fe80::1%25eth0", "link-local"),
+    ("https://[::]/", "::", "unspecified"),
+]
+
+
+@pytest.mark.parametrize(("url", "address", "reason"), REFUSED_LITERALS)
+def test_unsafe_ip_literals_are_refused_before_connecting(
+    site: SiteServer, guard: NetworkGuard, url: str, address: str, reason: str
+) -> None:
+    url = url.format(port=site.port)
+    with pytest.raises(FetchError) as failure:
+        fetch(url, Settings(), resolver=no_resolver)
+    assert str(failure.value).endswith(f": {address} is not a public address ({reason})")
+    assert guard.connections == []
+    assert site.seen == []
+
+
+def test_the_fixture_server_itself_is_refused_unless_allowed(site: SiteServer, guard: NetworkGuard) -> None:
+    other_port = Settings(fetch_allow_hosts=(f"127.0.0.1:{site.port + 1}",))
+    for settings in (Settings(), other_port):
+        with pytest.raises(
+            FetchError,
+            match=rf"^refused {site.url}/copy\.html: 127\.0\.0\.1 is "
+            r"not a public address \(loopback\)$",
+        ):
+            fetch(f"{site.url}/copy.html", settings)
+    assert guard.connections == []
+    assert fetch(f"{site.url}/copy.html", Settings(fetch_allow_hosts=("127.0.0.1",))).status == 200
+
+
+@pytest.mark.parametrize(
+    ("addresses", "bad"),
+    [
+        (["192.168.1.5"], "192.168.1.5, which is not a public address (private)"),
+        (["93.184.216.34", "10.0.0.1"], "10.0.0.1, which is not a public address (private)"),
+        (["::1"], "::1, which is not a public address (loopback)"),
+        (
+            ["::ffff:169.254.169.254"],
+            "::ffff:169.254.169.254, which is not a public address (cloud metadata, embeds 169.254.169.254)",
+        ),
+    ],
+)
+def test_hostnames_resolving_to_unsafe_addresses_are_refused(
+    guard: NetworkGuard, addresses: list[str], bad: str
+) -> None:
+    """Any unsafe address among the answers refuses the host, even after a public one."""
+    resolver = Table({"intranet.test": addresses})
+    with pytest.raises(FetchError) as failure:
+        fetch("http://Intranet.test/", Settings(), resolver=resolver)
+    assert str(failure.value) == f"refused http://intranet.test/: intranet.test resolves to {bad}"
+    assert resolver.calls == [("intranet.test", 80)]
+    assert guard.connections == []
+
+
+@pytest.mark.parametrize("path", ["/to-private", "/to-metadata"])
+def test_a_redirect_to_a_private_address_is_refused(
+    site: SiteServer, allowed: Settings, guard: NetworkGuard, path: str
+) -> None:
+    with pytest.raises(
+        FetchError,
+        match=r"^refused http://(10\.0\.0\.1|169\.254\.169\.254)/.*: "
+        r"\S+ is not a public address \((private|cloud metadata)\)$",
+    ):
+        fetch(f"{site.url}{path}", allowed, resolver=no_resolver)
+    assert site.hits(path) == 1
+    assert {address[0] for address in guard.connections} == {"127.0.0.1"}
+
+
+def test_a_redirect_to_another_scheme_is_refused(site: SiteServer, allowed: Settings) -> None:
+    with pytest.raises(FetchError, match=r"^refused file:///etc/passwd: only http and https"):
+        fetch(f"{site.url}/to-file", allowed)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.test/article.txt",
+        "file:///etc/passwd",
+        "gopher://example.test/",
+        "javascript:alert(1)",
+        "example.test/no-scheme",
+        "//example.test/no-scheme",
+    ],
+)
+def test_other_schemes_are_refused(guard: NetworkGuard, url: str) -> None:
+    with pytest.raises(FetchError, match="only http and https URLs are fetched"):
+        fetch(url, Settings(), resolver=no_resolver)
+    assert guard.connections == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://user:secret@example.test/",
+        "http://user@example.test/",
+        "https://:secret@example.test/",
+        "http://{host}@example.test/",
+    ],
+)
+def test_urls_with_credentials_are_refused(
+    site: SiteServer, allowed: Settings, guard: NetworkGuard, url: str
+) -> None:
+    with pytest.raises(FetchError) as failure:
+        fetch(url.format(host=f"127.0.0.1:{site.port}"), allowed, resolver=no_resolver)
+    assert "credentials" in str(failure.value) and "secret" not in str(failure.value)
+    assert guard.connections == []
+
+
+@pytest.mark.parametrize("url", ["http:///copy.html", "http://:80/", "https://"])
+def test_urls_without_host_are_refused(guard: NetworkGuard, url: str) -> None:
+    with pytest.raises(FetchError, match="has no host"):
+        fetch(url, Settings(), resolver=no_resolver)
+    assert guard.connections == []
+
+
+def test_vet_resolves_once_and_pins_without_connecting(guard: NetworkGuard) -> None:
+    resolver = Table({"www.example.test": ["93.184.216.34", "2606:2800:220:1::"]})
+    target = vet("https://WWW.Example.test:8443/a?b=c", Settings(), resolver)
+    assert (target.ip, target.port, target.hostname) == ("93.184.216.34", 8443, "www.example.test")
+    assert target.host_header == "www.example.test:8443"
+    assert resolver.calls == [("www.example.test", 8443)]
+    assert guard.connections == []
+
+
+def test_requests_that_were_not_vetted_are_refused_by_the_adapter(
+    site: SiteServer, guard: NetworkGuard
+) -> None:
+    with new_session() as session, pytest.raises(FetchError, match="not vetted"):
+        session.get(f"{site.url}/copy.html")
+    assert guard.connections == []
+
+
+# --- pinning: the vetted address is the one connected to ----------------------------------------
+
+
+def test_connects_to_the_resolved_address_and_keeps_the_host_name(
+    site: SiteServer, guard: NetworkGuard
+) -> None:
+    resolver = Table({"copies.test": ["127.0.0.1"]})
+    settings = Settings(fetch_allow_hosts=(f"copies.test:{site.port}",))
+    result = fetch(f"http://copies.test:{site.port}/echo", settings, resolver=resolver)
+    assert f"Host: copies.test:{site.port}" in result.body.decode()
+    assert result.server_ip == "127.0.0.1"
+    assert resolver.calls == [("copies.test", site.port)]
+    assert [address[:2] for address in guard.connections] == [("127.0.0.1", site.port)]
+
+
+def test_proxy_variables_and_unsafe_sessions_are_ignored(
+    site: SiteServer, allowed: Settings, guard: NetworkGuard, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HTTP_PROXY", "http://10.0.0.1:3128")
+    monkeypatch.setenv("http_proxy", "http://10.0.0.1:3128")
+    with requests.Session() as session:
+        assert fetch(f"{site.url}/copy.html", allowed, session=session).status == 200
+        assert session.trust_env is False
+    assert {address[0] for address in guard.connections} == {"127.0.0.1"}
+
+
+def _certificate(folder: Path, name: str) -> tuple[Path, Path]:
+    cert, key = folder / f"{name}.pem", folder / f"{name}.key"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            f"subjectAltName=DNS:{name}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command")
+def test_tls_checks_the_host_name_while_connecting_to_the_pinned_address(
+    tmp_path: Path, guard: NetworkGuard
+) -> None:
+    cert, key = _certificate(tmp_path, "copies.test")
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server_names: list[str | None] = []
+    context.sni_callback = lambda sock, name, ctx: server_names.append(name)
+    with serve(tls=context) as site, requests.Session() as session:
+        session.verify = str(cert)
+        resolver = Table({"copies.test": ["127.0.0.1"], "other.test": ["127.0.0.1"]})
+        settings = Settings(fetch_allow_hosts=(f"copies.test:{site.port}", f"other.test:{site.port}"))
+        result = fetch(
+            f"https://copies.test:{site.port}/copy.html", settings, resolver=resolver, session=session
+        )
+        assert COPY_SENTENCE in page_from_fetch(result)[0]
+        assert server_names == ["copies.test"]
+        with pytest.raises(FetchError, match=r"^TLS error from https://other\.test"):
+            fetch(f"https://other.test:{site.port}/copy.html", settings, resolver=resolver, session=session)
+    assert {address[0] for address in guard.connections} == {"127.0.0.1"}
+
+
+# --- the address rules ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("address", "reason"),
+    [
+        ("8.8.8.8", None),
+        ("93.184.216.34", None),
+        ("2606:4700:4700::1111", None),
+        ("127.0.0.1", "loopback"),
+        ("127.255.255.254", "loopback"),
+        ("::1", "loopback"),
+        ("10.1.2.3", "private"),
+        ("172.16.0.1", "private"),
+        ("192.168.0.1", "private"),
+        ("fc00::1", "private"),
+        ("169.254.169.254", "cloud metadata"),
+        ("fd00:ec2::254", "cloud metadata"),
+        ("169.254.1.1", "link-local"),
+        ("fe80::1", "link-local"),
+        ("100.64.0.1", "shared"),
+        ("100.127.255.255", "shared"),
+        ("224.0.0.251", "multicast"),
+        ("ff02::1", "multicast"),
+        ("0.0.0.0", "unspecified"),
+        ("::", "unspecified"),
+        ("240.0.0.1", "private"),
+        ("255.255.255.255", "private"),
+        ("192.0.2.1", "private"),
+        ("::ffff:127.0.0.1", "loopback, embeds 127.0.0.1"),
+        ("2002:c0a8:1::", "private, embeds 192.168.0.1"),
+        ("fec0::1", "site-local"),
+    ],
+)
+def test_unsafe_reason(address: str, reason: str | None) -> None:
+    assert unsafe_reason(ipaddress.ip_address(address)) == reason
+
+
+@given(st.integers(min_value=0, max_value=2**32 - 1))
+def test_embedded_ipv4_is_never_safer_than_itself(value: int) -> None:
+    """An unsafe IPv4 address stays unsafe mapped, in 6to4 and behind NAT64."""
+    ipv4 = ipaddress.IPv4Address(value)
+    if unsafe_reason(ipv4) is None:
+        return
+    for wrapped in (value | 0xFFFF << 32, 0x2002 << 112 | value << 80, 0x64FF9B << 96 | value):
+        assert unsafe_reason(ipaddress.IPv6Address(wrapped)) is not None
+
+
+def test_fetched_at_is_the_request_time(site: SiteServer, allowed: Settings) -> None:
+    result = fetch(f"{site.url}/redirect/1", allowed)
+    times = [exchange.fetched_at for exchange in result.exchanges]
+    assert times == sorted(times) and result.fetched_at == times[-1]
+    assert times[-1] - times[0] < timedelta(seconds=30)
+
+
+def test_the_guard_stops_outside_connections_and_lookups_before_they_happen(guard: NetworkGuard) -> None:
+    """The proof the other tests rely on: nothing they could do leaves the machine unnoticed."""
+    with pytest.raises(AssertionError, match="tried to connect"):
+        socket.create_connection(("10.0.0.1", 80), timeout=0.01)
+    with socket.socket() as sock, pytest.raises(AssertionError, match="tried to connect"):
+        sock.connect(("93.184.216.34", 80))
+    with pytest.raises(AssertionError, match="tried to resolve"):
+        socket.getaddrinfo("example.test", 80)
+    assert len(guard.violations) == 3
+    guard.violations.clear()  # provoked on purpose
+
+
+@pytest.mark.parametrize(
+    ("declared", "body", "expected"),
+    [
+        ("text/html", b"<!DOCTYPE html><html>", "text/html"),
+        ("", b"\n  <html lang='fr'>", "text/html"),
+        ("text/plain", b"\xef\xbb\xbf<!doctype html>", "text/html"),
+        ("text/plain", b"Bonjour", "text/plain"),
+        ("application/octet-stream", "Déjà".encode(), "text/plain"),
+        ("text/markdown", b"# Titre", "text/plain"),
+        ("text/plain", "texte".encode("utf-16"), "text/plain"),
+        ("", b"%PDF-1.7\n", "application/pdf"),
+        ("text/html", b"%PDF-1.7\n", "application/pdf"),
+        ("application/pdf", b"junk before\n%PDF-1.4\n", "application/pdf"),
+        ("text/html", b"<p>about the %PDF-1.4 header</p>", "text/html"),
+        ("text/html", b"GIF89a\x01\x00", "unsupported content type image/gif (declared text/html)"),
+        ("", b"\xff\xd8\xff\xe0", "unsupported content type image/jpeg"),
+        ("text/plain", b"PK\x03\x04", "unsupported content type application/zip (declared text/plain)"),
+        ("application/json", b"{}", "unsupported content type application/json"),
+        ("application/pdf", b"<html>", "unsupported content: declared application/pdf but not a PDF"),
+    ],
+)
+def test_content_type_from_declaration_and_sniffing(declared: str, body: bytes, expected: str) -> None:
+    if expected.startswith("unsupported"):
+        with pytest.raises(FetchError) as failure:
+            fetch_module.content_type(declared, body)
+        assert str(failure.value) == expected
+    else:
+        assert fetch_module.content_type(declared, body) == expected
