@@ -17,10 +17,17 @@ from typing import Any, TypeVar
 import click
 
 from compliance import __version__
-from compliance.errors import ComplianceError, ConfigurationError, InputError
+from compliance.captures import verify_captures
+from compliance.errors import (
+    ComplianceError,
+    ConfigurationError,
+    ExtractionError,
+    FetchError,
+    InputError,
+)
 from compliance.pipeline import Archive, align_texts
 from compliance.readers import read_paths, read_text
-from compliance.records import Match, Passage
+from compliance.records import Capture, Match, Passage
 from compliance.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,7 +55,7 @@ def _errors() -> Iterator[None]:
     """Turn the core's errors into one line on stderr and the contract's exit status."""
     try:
         yield
-    except (InputError, ConfigurationError) as exc:
+    except (InputError, ConfigurationError, FetchError, ExtractionError) as exc:
         raise _BadInput(str(exc)) from exc
     except ComplianceError as exc:
         raise _Failure(str(exc)) from exc
@@ -69,23 +76,37 @@ def main(verbose: bool) -> None:
 
     The archive lives in COMPLIANCE_DATABASE_URL (default: a SQLite file in ./var).
     """
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-def ingest(paths: tuple[Path, ...]) -> None:
-    """Add or update our articles from .jsonl, .json, .html and .txt files or folders."""
+@click.argument("sources", nargs=-1, required=True, metavar="PATH_OR_URL...")
+def ingest(sources: tuple[str, ...]) -> None:
+    """Add or update our articles from .jsonl, .json, .html and .txt files or folders.
+
+    A URL of one of our article pages is fetched, its fields extracted, and the page kept as
+    evidence of what we published, when, and with which rights notice.
+    """
     settings = _settings()
+    urls = [s for s in sources if s.startswith(("http://", "https://"))]
+    paths = tuple(Path(s) for s in sources if s not in urls)
     with _errors(), Archive(settings) as archive:
+        for url in urls:
+            article, status, capture = archive.ingest_url(url)
+            click.echo(f"{status} {article.url} (capture {capture.id}, sha256 {capture.sha256[:16]}…)")
+        if not paths:
+            return
         records = read_paths(paths, settings)
         with _progress(paths, "Ingesting") as advance:
             report = archive.ingest(records, progress=advance)
     for error in report.errors:
         click.echo(f"compliance: skipped {error}", err=True)
-    click.echo(f"ingested {report.ingested}, updated {report.updated}, "
-               f"unchanged {report.unchanged}, failed {report.failed}")
+    click.echo(
+        f"ingested {report.ingested}, updated {report.updated}, "
+        f"unchanged {report.unchanged}, failed {report.failed}"
+    )
     if report.failed:
         raise _BadInput(f"{report.failed} record(s) could not be ingested (see above)")
 
@@ -102,27 +123,79 @@ def delete(url: str) -> None:
 
 
 @main.command()
-@click.option("--text", "texts", multiple=True, type=str, metavar="FILE",
-              help="A plain-text page to check ('-' for stdin); repeat for several.")
-@click.argument("more", nargs=-1, type=str, metavar="[FILE]...")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines for several files).")
-def check(texts: tuple[str, ...], more: tuple[str, ...], as_json: bool) -> None:
+@click.option(
+    "--text",
+    "texts",
+    multiple=True,
+    metavar="FILE",
+    help="A plain-text page to check ('-' for stdin); repeat for several.",
+)
+@click.option(
+    "--url",
+    "urls",
+    multiple=True,
+    metavar="URL",
+    help="A suspect URL: fetched safely, its main text checked, the response kept as evidence.",
+)
+@click.option(
+    "--file",
+    "files",
+    multiple=True,
+    metavar="PATH",
+    help="A submitted file (.html, .txt, .eml, .pdf), kept as evidence and checked.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines for several inputs).")
+def check(texts: tuple[str, ...], urls: tuple[str, ...], files: tuple[str, ...], as_json: bool) -> None:
     """Check pages against the archive and show what they reproduce."""
-    files = texts + more
-    if not files:
-        raise _BadInput("nothing to check: give --text FILE")
+    several = len(texts) + len(urls) + len(files) > 1
+    if not (texts or urls or files):
+        raise _BadInput("nothing to check: give --text FILE, --url URL or --file PATH")
     settings = _settings()
     with _errors():
-        pages = [(name, read_text(name, settings)) for name in files]
+        pages = [(name, read_text(name, settings)) for name in texts]
         with Archive(settings) as archive:
             for name, text in pages:
-                _show(name, text, archive.check_text(text), as_json, several=len(files) > 1)
+                _show({"file": name}, text, archive.check_text(text), as_json, several)
+            for url in urls:
+                capture, matches = archive.check_url(url)
+                _show(
+                    {"url": url, "capture": _capture_json(capture)}, capture.text, matches, as_json, several
+                )
+            for path in files:
+                capture, matches = archive.check_file(path)
+                _show(
+                    {"file": path, "capture": _capture_json(capture)}, capture.text, matches, as_json, several
+                )
+
+
+@main.group()
+def evidence() -> None:
+    """Captures kept as evidence (WARC files and their SHA-256)."""
+
+
+@evidence.command("verify")
+@click.argument("ids", nargs=-1, type=int)
+def evidence_verify(ids: tuple[int, ...]) -> None:
+    """Recompute the SHA-256 of every stored capture (or of IDS) and report any change."""
+    settings = _settings()
+    with _errors(), Archive(settings) as archive:
+        results = verify_captures(archive.store, settings, ids)
+    missing = set(ids) - {capture.id for capture, _ in results}
+    if missing:
+        raise _BadInput(f"no capture with id {', '.join(map(str, sorted(missing)))}")
+    for capture, problem in results:
+        status = "ok" if problem is None else f"FAILED: {problem}"
+        click.echo(f"capture {capture.id}  {capture.warc_path}  {status}")
+    failed = [capture.id for capture, problem in results if problem is not None]
+    click.echo(f"{len(results) - len(failed)} intact, {len(failed)} changed or missing")
+    if failed:
+        raise _Failure("evidence changed or missing: " + ", ".join(f"capture {i}" for i in failed))
 
 
 @main.command()
 @click.argument("article_file", type=str)
 @click.argument("page_file", type=str)
-@click.option("--json", "as_json", is_flag=True, help="Print {\"passages\": [...]}.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"passages": [...]}.')
 def align(article_file: str, page_file: str, as_json: bool) -> None:
     """Show the passages of ARTICLE_FILE that PAGE_FILE reproduces (two plain-text files)."""
     settings = _settings()
@@ -144,27 +217,44 @@ def demo() -> None:
     settings = _settings()
     with _errors(), Archive(settings) as archive:
         report = archive.ingest(read_paths([FIXTURES / "archive"], settings))
-        click.echo(f"archive: ingested {report.ingested}, updated {report.updated}, "
-                   f"unchanged {report.unchanged}, failed {report.failed}\n")
+        click.echo(
+            f"archive: ingested {report.ingested}, updated {report.updated}, "
+            f"unchanged {report.unchanged}, failed {report.failed}\n"
+        )
         for path in sorted((FIXTURES / "suspects").glob("*.txt")):
             text = read_text(path, settings)
-            _show(path.name, text, archive.check_text(text), as_json=False, several=True)
+            _show({"file": path.name}, text, archive.check_text(text), as_json=False, several=True)
 
 
-def _show(name: str, text: str, matches: list[Match], as_json: bool, several: bool) -> None:
+def _capture_json(capture: Capture) -> dict[str, Any]:
+    return {
+        "id": capture.id,
+        "sha256": capture.sha256,
+        "final_url": capture.final_url,
+        "fetched_at": capture.fetched_at.isoformat(),
+        "warc_path": capture.warc_path,
+    }
+
+
+def _show(source: dict[str, Any], text: str, matches: list[Match], as_json: bool, several: bool) -> None:
+    """One checked input: a JSON object, or a readable table of matches with passages quoted."""
     if as_json:
-        click.echo(json.dumps({"file": name, "matches": [m.to_json() for m in matches]},
-                              ensure_ascii=False))
+        click.echo(json.dumps({**source, "matches": [m.to_json() for m in matches]}, ensure_ascii=False))
         return
     if several:
-        click.secho(f"== {name}", bold=True)
+        click.secho(f"== {source.get('url') or source.get('file')}", bold=True)
+    if "capture" in source:
+        capture = source["capture"]
+        click.echo(f"capture {capture['id']}  {capture['final_url']}  sha256 {capture['sha256']}")
     if not matches:
         click.echo("no match\n")
         return
     for match in matches:
         s = match.scores
-        click.echo(f"{match.verdict:<20} coverage {s.coverage:6.1%}  {s.reproduced_words:>5} words  "
-                   f"longest {s.longest_passage_words:>4}  {match.article.title or ''}")
+        click.echo(
+            f"{match.verdict:<20} coverage {s.coverage:6.1%}  {s.reproduced_words:>5} words  "
+            f"longest {s.longest_passage_words:>4}  {match.article.title or ''}"
+        )
         click.echo(f"{'':<20} {match.article.url}")
         for passage in match.passages:
             click.echo(_passage_lines(passage, match.article.body, text, indent=" " * 21))
@@ -172,11 +262,13 @@ def _show(name: str, text: str, matches: list[Match], as_json: bool, several: bo
 
 
 def _passage_lines(passage: Passage, article: str, page: str, indent: str = "") -> str:
-    quote = " ".join(article[passage.article_start:passage.article_end].split())
+    quote = " ".join(article[passage.article_start : passage.article_end].split())
     if len(quote) > 160:
         quote = quote[:75] + " […] " + quote[-75:]
-    return (f"{indent}{passage.words:>4} words  article {passage.article_start}-{passage.article_end}"
-            f"  page {passage.page_start}-{passage.page_end}\n{indent}      « {quote} »")
+    return (
+        f"{indent}{passage.words:>4} words  article {passage.article_start}-{passage.article_end}"
+        f"  page {passage.page_start}-{passage.page_end}\n{indent}      « {quote} »"
+    )
 
 
 @contextmanager

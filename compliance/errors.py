@@ -1,12 +1,12 @@
 """The exceptions the core raises; the CLI and the web layer turn each into one clear message.
 
-    ComplianceError
-     ├── ConfigurationError   a setting is missing or out of range
-     ├── InputError           a file, a record or a request the user gave us is unusable
-     │    └── RecordError     one record of a batch (file + line), the batch goes on
-     ├── FetchError           a URL could not be fetched, or was refused (unsafe, too large…)
-     ├── ExtractionError      a page or file was fetched but no text could be taken from it
-     └── StorageError         the database or the index could not be read or written
+ComplianceError
+ ├── ConfigurationError   a setting is missing or out of range
+ ├── InputError           a file, a record or a request the user gave us is unusable
+ │    └── RecordError     one record of a batch (file + line), the batch goes on
+ ├── FetchError           a URL could not be fetched, or was refused (unsafe, too large…)
+ ├── ExtractionError      a page or file was fetched but no text could be taken from it
+ └── StorageError         the database or the index could not be read or written
 """
 
 from __future__ import annotations

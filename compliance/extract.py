@@ -46,12 +46,51 @@ _CHROME_ANCESTORS = ("aside", "nav", "footer", "form", "header", "figure", "butt
 _CHROME_CLASSES = ("share", "related", "read-also", "newsletter", "comment", "paywall", "promo")
 _LABEL_CLASSES = (*_CHROME_CLASSES, "section", "kicker", "badge", "byline", "author", "dateline")
 _BODY_BLOCKS = ("p", "h2", "h3", "h4", "blockquote", "li")
-_BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "br", "dd", "details", "dialog", "div", "dl", "dt",
-    "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6",
-    "header", "hr", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td",
-    "th", "tr", "ul", "option", "label", "button", "caption",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "br",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hr",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "td",
+        "th",
+        "tr",
+        "ul",
+        "option",
+        "label",
+        "button",
+        "caption",
+    }
+)
 _PAYWALL_XPATH = (
     ".//*[@data-paywall or contains(translate(@class, 'PAYWL', 'paywl'), 'paywall')"
     " or contains(@class, 'premium') or contains(@class, 'abonne')]"
@@ -76,10 +115,13 @@ class ExtractedPage:
 
 def decode_html(data: bytes) -> str:
     """Bytes to text: BOM, then the declared charset if it fits, then UTF-8, then a guess."""
-    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                          (codecs.BOM_UTF16_BE, "utf-16-be")):
+    for bom, encoding in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
         if data.startswith(bom):
-            return data[len(bom):].decode(encoding, errors="replace")
+            return data[len(bom) :].decode(encoding, errors="replace")
     utf8 = _try_decode(data, "utf-8")
     declared = declared_charset(data)
     # Valid UTF-8 with non-ASCII bytes is almost never legacy text: such a declaration is wrong.
@@ -159,8 +201,9 @@ def _first(tree: Any, xpath: str) -> str | None:
 def _trafilatura(text: str, url: str | None, precision: bool) -> Any:
     """trafilatura's document (main text and metadata), or None."""
     try:
-        return trafilatura.bare_extraction(text, url=url, favor_precision=precision,
-                                           include_comments=False, with_metadata=True)
+        return trafilatura.bare_extraction(
+            text, url=url, favor_precision=precision, include_comments=False, with_metadata=True
+        )
     except Exception:  # trafilatura must not take a batch down with one odd page
         log.warning("trafilatura failed on %s", url or "a page", exc_info=True)
         return None
@@ -181,8 +224,9 @@ class _Fallback:
 # --- our article pages ------------------------------------------------------------------------
 
 
-def extract_article(html: str | bytes, url: str | None = None,
-                    timezone: str = "Africa/Algiers") -> ArticleInput:
+def extract_article(
+    html: str | bytes, url: str | None = None, timezone: str = "Africa/Algiers"
+) -> ArticleInput:
     """One of our article pages to an `ArticleInput`; ExtractionError if no text or no URL."""
     zone = _zone(timezone)
     text, tree = _parse(html)
@@ -223,8 +267,10 @@ def _article_container(tree: Any) -> Any:
 
 def _article_url(tree: Any, url: str | None) -> str:
     """The canonical link, else og:url, else `url`: the first that is an absolute URL."""
-    declared = (tree.xpath("//link[@rel='canonical']/@href")[:1]
-                + tree.xpath("//meta[@property='og:url']/@content")[:1])
+    declared = (
+        tree.xpath("//link[@rel='canonical']/@href")[:1]
+        + tree.xpath("//meta[@property='og:url']/@content")[:1]
+    )
     for candidate in [urljoin(url or "", _clean(href)) for href in declared] + [url or ""]:
         if urlsplit(candidate).scheme and urlsplit(candidate).netloc:
             return candidate
@@ -234,8 +280,11 @@ def _article_url(tree: Any, url: str | None) -> str:
 def _article_title(tree: Any, container: Any, fallback: _Fallback) -> str | None:
     if container is not None and (title := _first(container, ".//h1")):
         return title
-    return (_first(tree, "//meta[@property='og:title']/@content") or _clean(fallback.get("title"))
-            or _first(tree, "//title"))
+    return (
+        _first(tree, "//meta[@property='og:title']/@content")
+        or _clean(fallback.get("title"))
+        or _first(tree, "//title")
+    )
 
 
 def _article_section(tree: Any, container: Any, fallback: _Fallback) -> str | None:
@@ -260,14 +309,16 @@ def _article_author(scope: Any, fallback: _Fallback) -> str | None:
     return _clean(fallback.get("author")) or None
 
 
-def _article_dates(tree: Any, scope: Any, zone: ZoneInfo,
-                   fallback: _Fallback) -> tuple[datetime | None, datetime | None]:
+def _article_dates(
+    tree: Any, scope: Any, zone: ZoneInfo, fallback: _Fallback
+) -> tuple[datetime | None, datetime | None]:
     for element in scope.xpath(".//*[self::p or self::div or self::span or self::time]"):
         dates = _parse_dateline(_block_text(element), zone)
         if dates is not None:
             return dates
-    published = (_iso(_first(tree, "//meta[@property='article:published_time']/@content"), zone)
-                 or _iso(fallback.get("date"), zone))
+    published = _iso(_first(tree, "//meta[@property='article:published_time']/@content"), zone) or _iso(
+        fallback.get("date"), zone
+    )
     return published, _iso(_first(tree, "//meta[@property='article:modified_time']/@content"), zone)
 
 
@@ -276,8 +327,10 @@ def _parse_dateline(line: str, zone: ZoneInfo) -> tuple[datetime, datetime | Non
     if not DATELINE_RE.match(line):
         return None
     try:
-        stamps = [datetime(int(y), int(mo), int(d), int(h), int(mi), tzinfo=zone)
-                  for d, mo, y, h, mi in _DATE_RE.findall(line)]
+        stamps = [
+            datetime(int(y), int(mo), int(d), int(h), int(mi), tzinfo=zone)
+            for d, mo, y, h, mi in _DATE_RE.findall(line)
+        ]
     except ValueError:
         log.debug("dateline with an impossible date: %r", line)
         return None
@@ -358,8 +411,9 @@ def _join(lines: Iterable[str]) -> str:
 
 def _is_template_line(line: str) -> bool:
     """A dateline, an author line, a rights notice or a "Lire aussi" link: not article text."""
-    return bool(DATELINE_RE.match(line) or _is_author_line(line) or READ_ALSO_RE.match(line)
-                or _is_notice(line))
+    return bool(
+        DATELINE_RE.match(line) or _is_author_line(line) or READ_ALSO_RE.match(line) or _is_notice(line)
+    )
 
 
 def _is_notice(line: str) -> bool:
@@ -368,10 +422,14 @@ def _is_notice(line: str) -> bool:
 
 
 def _is_author_line(line: str) -> bool:
-    """"Par Samia Benali", but not a sentence such as "Par ailleurs, …"."""
+    """ "Par Samia Benali", but not a sentence such as "Par ailleurs, …"."""
     name = line[4:].strip()
-    return (line.startswith("Par ") and 0 < len(line) <= 120 and name[:1].isupper()
-            and not name.endswith((".", "!", "?", ":", "»")))
+    return (
+        line.startswith("Par ")
+        and 0 < len(line) <= 120
+        and name[:1].isupper()
+        and not name.endswith((".", "!", "?", ":", "»"))
+    )
 
 
 # --- other sites' pages -----------------------------------------------------------------------

@@ -169,8 +169,9 @@ class PassageIndex:
         alive = ~np.isin(fps, self.dead)
         order = np.argsort(keys[alive], kind="stable")
         owners = owners[~np.isin(owners[:, 0], self.dead)]
-        merged = Segment(uuid.uuid4().hex[:12], keys[alive][order], fps[alive][order],
-                         owners[np.argsort(owners[:, 0])])
+        merged = Segment(
+            uuid.uuid4().hex[:12], keys[alive][order], fps[alive][order], owners[np.argsort(owners[:, 0])]
+        )
         old = self.segments
         self._persist_segment(merged)
         self.segments, self.dead = [merged], self.dead[:0]
@@ -209,8 +210,12 @@ class PassageIndex:
         if self.path is None:
             return
         self.path.mkdir(parents=True, exist_ok=True)
-        manifest = {"params": self.params, "segments": [s.name for s in self.segments],
-                    "last_id": self.last_id, "live": self.live}
+        manifest = {
+            "params": self.params,
+            "segments": [s.name for s in self.segments],
+            "last_id": self.last_id,
+            "live": self.live,
+        }
         try:
             np.save(self.path / "dead.tmp.npy", self.dead)
             os.replace(self.path / "dead.tmp.npy", self.path / "dead.npy")
@@ -219,4 +224,3 @@ class PassageIndex:
             os.replace(tmp, self.path / "manifest.json")
         except OSError as exc:
             raise StorageError(f"cannot write the passage index in {self.path}: {exc}") from exc
-

@@ -34,7 +34,10 @@ ELISIONS = frozenset(
 )
 
 _ARABIC = {
-    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",  # alef forms
+    "\u0623": "\u0627",
+    "\u0625": "\u0627",
+    "\u0622": "\u0627",
+    "\u0671": "\u0627",  # alef forms
     "\u0629": "\u0647",  # ta marbuta → ha
     "\u0649": "\u064a",  # alef maqsura → ya
     "\u0624": "\u0648",  # waw with hamza → waw

@@ -1,7 +1,9 @@
 """The stages chained, in the one place where their order lives.
 
     ingest: records ─► fingerprint ─► store ─► index
+            our URL ─► fetch ─► extract our article ─► (as records) ─► capture as evidence
     check:  page text ─► tokenize ─► window minima ─► index ─► candidates ─► align ─► score ─► verdict
+            suspect URL or file ─► capture (fetch or read, extract, WARC) ─► (as page text)
 
 `Archive` owns the store and the passage index for the CLI, the web app and the workers alike.
 """
@@ -14,11 +16,14 @@ from functools import lru_cache
 from itertools import islice
 
 from compliance.align import align
+from compliance.captures import Resolver, capture_file, capture_url, store_fetch
 from compliance.errors import RecordError
+from compliance.extract import extract_article
+from compliance.fetch import fetch
 from compliance.fingerprint import fingerprint, shingle_hashes, window_minima
 from compliance.index import PassageIndex
 from compliance.normalize import Tokens, tokenize
-from compliance.records import Article, ArticleInput, Fingerprint, IngestReport, Match, Passage
+from compliance.records import Article, ArticleInput, Capture, Fingerprint, IngestReport, Match, Passage
 from compliance.score import scores, verdict
 from compliance.settings import Settings, sqlite_path
 from compliance.storage import Store
@@ -78,8 +83,9 @@ class Archive:
         self._index.sync(self.store)
         return self._index
 
-    def ingest(self, records: Iterable[ArticleInput | RecordError],
-               progress: Progress | None = None) -> IngestReport:
+    def ingest(
+        self, records: Iterable[ArticleInput | RecordError], progress: Progress | None = None
+    ) -> IngestReport:
         """Store and index every good record; a bad one is counted and reported, the rest goes on."""
         counts = {"ingested": 0, "updated": 0, "unchanged": 0}
         errors: list[str] = []
@@ -108,6 +114,32 @@ class Archive:
         matches = [match_article(articles[i], page, self.settings) for i, _ in candidates if i in articles]
         found = [m for m in matches if m is not None]
         return sorted(found, key=lambda m: (-m.scores.coverage, -m.scores.reproduced_words, m.article.id))
+
+    def check_url(self, url: str, resolver: Resolver | None = None) -> tuple[Capture, list[Match]]:
+        """Fetch a suspect URL safely, keep the capture, and check its extracted text."""
+        capture = capture_url(url, self.settings, self.store, resolver)
+        return capture, self.check_text(capture.text)
+
+    def check_file(self, path: str) -> tuple[Capture, list[Match]]:
+        """Keep a submitted file (.html, .txt, .eml, .pdf) as a capture and check its text."""
+        capture = capture_file(path, self.settings, self.store)
+        return capture, self.check_text(capture.text)
+
+    def ingest_url(self, url: str, resolver: Resolver | None = None) -> tuple[Article, str, Capture]:
+        """Fetch one of our article pages, store the article, and capture the page as published."""
+        result = fetch(url, self.settings, resolver=resolver)
+        found = extract_article(result.body, url=result.final_url, timezone=self.settings.publisher_timezone)
+        [(article, status)] = self.store.upsert_articles([(found, self._fingerprinter(found))])
+        metadata = {
+            "title": found.title,
+            "author": found.author,
+            "section": found.section,
+            "published": found.published_at.isoformat() if found.published_at else None,
+            "rights_notice": found.rights_notice,
+        }
+        capture = store_fetch(result, found.body, metadata, self.settings, self.store, article.id)
+        self.index.sync(self.store)
+        return article, status, capture
 
     def _fingerprinter(self, item: ArticleInput) -> Callable[[], Fingerprint]:
         return lambda: fingerprint(item.body, self.settings)

@@ -35,8 +35,7 @@ DATE_FIELDS = ("published_at", "updated_at")
 Record = ArticleInput | RecordError
 
 
-def read_paths(paths: Sequence[str | os.PathLike[str]],
-               settings: Settings | None = None) -> Iterator[Record]:
+def read_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings | None = None) -> Iterator[Record]:
     """One `ArticleInput` or `RecordError` per record of the given files and folders, in order."""
     settings = settings or Settings()
     _zone(settings.publisher_timezone)  # a bad setting fails here, not once per record
@@ -49,8 +48,10 @@ def read_paths(paths: Sequence[str | os.PathLike[str]],
         elif not path.exists():
             yield RecordError("no such file or directory", str(path))
         elif path.suffix.lower() not in SUFFIXES:
-            yield RecordError(f"unsupported file type {path.suffix or '(none)'!r}, expected "
-                              + ", ".join(SUFFIXES), str(path))
+            yield RecordError(
+                f"unsupported file type {path.suffix or '(none)'!r}, expected " + ", ".join(SUFFIXES),
+                str(path),
+            )
         else:
             yield from _read_file(path, settings)
 
@@ -189,8 +190,7 @@ def _lines(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes | None, int]]:
         yield None, size
 
 
-def _jsonl_record(raw: bytes, offset: int, source: str, line: int,
-                  settings: Settings) -> Record:
+def _jsonl_record(raw: bytes, offset: int, source: str, line: int, settings: Settings) -> Record:
     try:
         value = json.loads(_decode(raw, offset))
     except InputError as exc:
@@ -262,7 +262,10 @@ def _starts_blank(text: str) -> bool:
 
 
 _READERS: dict[str, Callable[[Path, bytes, Settings], Iterator[Record]]] = {
-    ".json": _read_json, ".html": _read_html, ".htm": _read_html, ".txt": _read_txt,
+    ".json": _read_json,
+    ".html": _read_html,
+    ".htm": _read_html,
+    ".txt": _read_txt,
 }
 
 
@@ -324,6 +327,13 @@ def _zone(name: str) -> ZoneInfo:
 
 def _kind(value: Any) -> str:
     """The JSON name of a value's type, for messages."""
-    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "array",
-             dict: "object", type(None): "null"}
+    names = {
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        str: "string",
+        list: "array",
+        dict: "object",
+        type(None): "null",
+    }
     return names.get(type(value), type(value).__name__)

@@ -38,8 +38,10 @@ def verdict(result: Scores, settings: Settings) -> str | None:
         return None
     if result.coverage >= settings.full_coverage:
         return FULL_REPRODUCTION
-    if (result.coverage >= settings.substantial_coverage
-            or result.longest_passage_words >= settings.substantial_words):
+    if (
+        result.coverage >= settings.substantial_coverage
+        or result.longest_passage_words >= settings.substantial_words
+    ):
         return SUBSTANTIAL_EXCERPT
     if result.longest_passage_words >= settings.quotation_words:
         return SHORT_QUOTATION
@@ -50,7 +52,7 @@ def _covered_words(tokens: Tokens, spans: list[tuple[int, int]]) -> int:
     """How many of the text's words lie inside at least one of the character spans."""
     covered = np.zeros(len(tokens), dtype=bool)
     for start, end in spans:
-        covered[np.searchsorted(tokens.starts, start):np.searchsorted(tokens.ends, end, "right")] = True
+        covered[np.searchsorted(tokens.starts, start) : np.searchsorted(tokens.ends, end, "right")] = True
     return int(covered.sum())
 
 

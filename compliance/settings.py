@@ -57,8 +57,17 @@ class Settings:
     evidence_dir: str = ""  # empty: ./var/evidence
 
     def __post_init__(self) -> None:
-        positive = ("shingle_size", "num_perm", "window", "max_candidates", "max_df",
-                    "min_passage_words", "max_redirects", "max_bytes", "max_input_bytes")
+        positive = (
+            "shingle_size",
+            "num_perm",
+            "window",
+            "max_candidates",
+            "max_df",
+            "min_passage_words",
+            "max_redirects",
+            "max_bytes",
+            "max_input_bytes",
+        )
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -108,16 +117,22 @@ class Settings:
 
     def fingerprint_params(self) -> dict[str, int]:
         """The parameters a fingerprint depends on: signatures made with others never compare."""
-        return {"num_perm": self.num_perm, "seed": self.seed,
-                "shingle_size": self.shingle_size, "window": self.window}
+        return {
+            "num_perm": self.num_perm,
+            "seed": self.seed,
+            "shingle_size": self.shingle_size,
+            "window": self.window,
+        }
 
     def thresholds(self) -> dict[str, float]:
         """The verdict thresholds, recorded with each verdict."""
-        return {"full_coverage": self.full_coverage,
-                "substantial_coverage": self.substantial_coverage,
-                "substantial_words": self.substantial_words,
-                "quotation_words": self.quotation_words,
-                "min_match_words": self.min_match_words}
+        return {
+            "full_coverage": self.full_coverage,
+            "substantial_coverage": self.substantial_coverage,
+            "substantial_words": self.substantial_words,
+            "quotation_words": self.quotation_words,
+            "min_match_words": self.min_match_words,
+        }
 
 
 def sqlite_path(database_url: str) -> Path | None:
@@ -125,7 +140,7 @@ def sqlite_path(database_url: str) -> Path | None:
     prefix = "sqlite:///"
     if not database_url.startswith(prefix) or database_url.endswith(":memory:"):
         return None
-    return Path(database_url[len(prefix):])
+    return Path(database_url[len(prefix) :])
 
 
 def _parse(name: str, raw: str, annotation: Any) -> Any:

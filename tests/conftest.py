@@ -20,8 +20,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings on a fresh SQLite file, with its index and evidence beside it."""
-    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}",
-                    evidence_dir=str(tmp_path / "evidence"))
+    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}", evidence_dir=str(tmp_path / "evidence"))
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +37,10 @@ def loaded_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """COMPLIANCE_* variables pointing the CLI at a temporary database."""
-    values = {"COMPLIANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-              "COMPLIANCE_EVIDENCE_DIR": str(tmp_path / "evidence")}
+    values = {
+        "COMPLIANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "COMPLIANCE_EVIDENCE_DIR": str(tmp_path / "evidence"),
+    }
     for name in os.environ:
         if name.startswith("COMPLIANCE_") and not name.startswith("COMPLIANCE_TEST_"):
             monkeypatch.delenv(name)

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import pytest
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "sites"
+OURS = FIXTURES.parent / "archive" / "html"  # our own article pages, served under /ours/
 
 # A sentence of the text reproduced in fixtures/sites/copy.html.
 COPY_SENTENCE = (
@@ -118,9 +119,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def _static(handler: _Handler, path: str) -> None:
-    name = path.lstrip("/")
-    file = (FIXTURES / name).resolve()
-    if not name or FIXTURES.resolve() not in file.parents or not file.is_file():
+    folder, name = (
+        (OURS, path.removeprefix("/ours/")) if path.startswith("/ours/") else (FIXTURES, path.lstrip("/"))
+    )
+    file = (folder / name).resolve()
+    if not name or folder.resolve() not in file.parents or not file.is_file():
         handler.send(404, b"<h1>Not Found</h1>")
         return
     types = {

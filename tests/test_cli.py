@@ -16,11 +16,13 @@ ARTICLE = {
     "url": "https://www.gazette-littoral.example/societe/2021/11/24/essai",
     "title": "Un essai",
     "published_at": "2021-11-24T11:37:00+01:00",
-    "body": ("Le conseil municipal a adopté mardi soir un plan de rénovation des écoles primaires "
-             "de la ville, après trois heures de débats parfois vifs entre la majorité et "
-             "l’opposition.\n\nLe maire a promis que les travaux commenceraient avant l’été et "
-             "seraient financés sans hausse des impôts locaux, une promesse que ses adversaires "
-             "jugent imprudente au vu de l’état des finances communales."),
+    "body": (
+        "Le conseil municipal a adopté mardi soir un plan de rénovation des écoles primaires "
+        "de la ville, après trois heures de débats parfois vifs entre la majorité et "
+        "l’opposition.\n\nLe maire a promis que les travaux commenceraient avant l’été et "
+        "seraient financés sans hausse des impôts locaux, une promesse que ses adversaires "
+        "jugent imprudente au vu de l’état des finances communales."
+    ),
 }
 
 
@@ -63,8 +65,8 @@ def test_check_json_contract(tmp_path: Path, seeded: dict, runner: CliRunner) ->
     assert set(match) >= {"coverage", "similarity", "reproduced_words", "longest_passage_words", "passages"}
     [passage] = match["passages"]
     text = page.read_text(encoding="utf-8")
-    assert text[passage["page_start"]:passage["page_end"]].startswith("Le maire a promis")
-    assert ARTICLE["body"][passage["article_start"]:passage["article_end"]].endswith("finances communales")
+    assert text[passage["page_start"] : passage["page_end"]].startswith("Le maire a promis")
+    assert ARTICLE["body"][passage["article_start"] : passage["article_end"]].endswith("finances communales")
 
 
 def test_several_files_give_json_lines_with_file(tmp_path: Path, seeded: dict, runner: CliRunner) -> None:
@@ -95,7 +97,7 @@ def test_align_json(tmp_path: Path, runner: CliRunner) -> None:
 
 BAD_INPUTS = {
     "empty.jsonl": b"",
-    "invalid.txt": "Un texte valide puis ".encode() + b"\xff\xfe des octets invalides",
+    "invalid.txt": b"Un texte valide puis " + b"\xff\xfe des octets invalides",
     "binary.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
     "nobody.jsonl": json.dumps({"url": "https://x.example/a", "title": "sans corps"}).encode() + b"\n",
 }
@@ -125,7 +127,9 @@ def test_a_50_mb_file_is_refused(tmp_path: Path, seeded: dict, runner: CliRunner
     assert stored_urls(seeded) == {ARTICLE["url"]}
 
 
-def test_folder_with_one_bad_file_ingests_the_good_ones(tmp_path: Path, seeded: dict, runner: CliRunner) -> None:
+def test_folder_with_one_bad_file_ingests_the_good_ones(
+    tmp_path: Path, seeded: dict, runner: CliRunner
+) -> None:
     folder = tmp_path / "batch"
     folder.mkdir()
     second = {**ARTICLE, "url": ARTICLE["url"] + "-2", "body": ARTICLE["body"].replace("mardi", "lundi")}
@@ -149,7 +153,9 @@ def test_folder_with_one_bad_file_ingests_the_good_ones(tmp_path: Path, seeded: 
         (["delete", "https://nowhere.example/"], "no article"),
     ],
 )
-def test_usage_errors_exit_2_with_one_line(args: list[str], needle: str, env: dict, runner: CliRunner) -> None:
+def test_usage_errors_exit_2_with_one_line(
+    args: list[str], needle: str, env: dict, runner: CliRunner
+) -> None:
     result = runner.invoke(main, args)
     assert result.exit_code == 2
     assert needle in result.stderr and len(result.stderr.strip().splitlines()) <= 2

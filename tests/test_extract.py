@@ -14,12 +14,29 @@ from compliance.extract import ExtractedPage, decode_html, extract_article, extr
 HTML = Path(__file__).resolve().parent.parent / "fixtures" / "archive" / "html"
 SITE = "https://www.gazette-littoral.example"
 ALGIERS = ZoneInfo("Africa/Algiers")
-NOTICE = ("© La Gazette du Littoral. Tous droits réservés. Reproduction et diffusion interdites "
-          "(photocopies, intranet, web, messageries, newsletters, outils de veille) sans autorisation "
-          "écrite.")
-CHROME = ("Se connecter", "Mot de passe oublié", "Abonnez-vous", "1 € le premier mois", "Lire aussi",
-          "Tous droits réservés", "Par ", " H ", "Mis à jour", "Partager", "Commentaires",
-          "Accueil", "Mentions légales", "S’inscrire", "Je m’inscris", "Réservé aux abonnés")
+NOTICE = (
+    "© La Gazette du Littoral. Tous droits réservés. Reproduction et diffusion interdites "
+    "(photocopies, intranet, web, messageries, newsletters, outils de veille) sans autorisation "
+    "écrite."
+)
+CHROME = (
+    "Se connecter",
+    "Mot de passe oublié",
+    "Abonnez-vous",
+    "1 € le premier mois",
+    "Lire aussi",
+    "Tous droits réservés",
+    "Par ",
+    " H ",
+    "Mis à jour",
+    "Partager",
+    "Commentaires",
+    "Accueil",
+    "Mentions légales",
+    "S’inscrire",
+    "Je m’inscris",
+    "Réservé aux abonnés",
+)
 
 PAGES: dict[str, dict[str, Any]] = {
     "greve-des-bus-municipaux.html": {
@@ -37,7 +54,7 @@ PAGES: dict[str, dict[str, Any]] = {
     },
     "festival-du-film-de-la-corniche.html": {
         "url": f"{SITE}/culture/2022/06/03/"
-               "le-festival-du-film-de-la-corniche-s-ouvre-sous-le-signe-de-la-jeunesse_11876.html",
+        "le-festival-du-film-de-la-corniche-s-ouvre-sous-le-signe-de-la-jeunesse_11876.html",
         "title": "Le Festival du film de la Corniche s’ouvre sous le signe de la jeunesse",
         "author": "Leïla Mansouri",
         "section": "Culture",
@@ -51,7 +68,7 @@ PAGES: dict[str, dict[str, Any]] = {
     },
     "modernisation-du-port.html": {
         "url": f"{SITE}/economie/2023/03/15/"
-               "modernisation-du-port-le-chantier-du-nouveau-quai-a-conteneurs-est-lance_12950.html",
+        "modernisation-du-port-le-chantier-du-nouveau-quai-a-conteneurs-est-lance_12950.html",
         "title": "Modernisation du port : le chantier du nouveau quai à conteneurs est lancé",
         "author": "Rachid Belkacem",
         "section": "Économie",
@@ -231,8 +248,10 @@ def test_extract_page_of_another_site() -> None:
 
 def test_extract_page_falls_back_to_visible_text(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(extract, "_trafilatura", lambda *args, **kwargs: None)  # finds nothing
-    page = extract_page("<html><head><title>Accueil</title></head>"
-                        "<body><div>Bonjour<br>à tous</div><div>au <b>revoir</b></div></body></html>")
+    page = extract_page(
+        "<html><head><title>Accueil</title></head>"
+        "<body><div>Bonjour<br>à tous</div><div>au <b>revoir</b></div></body></html>"
+    )
     assert page.text == page.visible_text == "Bonjour\nà tous\nau revoir"
     assert page.title == "Accueil"
     assert page.author is None and page.published is None and page.links == ()
@@ -243,8 +262,10 @@ def test_extract_page_with_no_text_raises() -> None:
         extract_page("<html><body><script>x()</script></body></html>")
 
 
-FRENCH = ("<p>Le conseil municipal a voté à l’unanimité la rénovation du théâtre. "
-          "Les travaux débuteront à l’été ; la saison sera accueillie à la maison de la culture.</p>")
+FRENCH = (
+    "<p>Le conseil municipal a voté à l’unanimité la rénovation du théâtre. "
+    "Les travaux débuteront à l’été ; la saison sera accueillie à la maison de la culture.</p>"
+)
 
 
 @pytest.mark.parametrize(
@@ -255,8 +276,11 @@ FRENCH = ("<p>Le conseil municipal a voté à l’unanimité la rénovation du t
         # The header says UTF-8 but the bytes are windows-1252.
         (f'<html><head><meta charset="utf-8"></head><body>{FRENCH}</body></html>'.encode("cp1252"), FRENCH),
         # A correct legacy declaration is honoured.
-        ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
-         f"</head><body>{FRENCH}</body></html>".encode("cp1252"), FRENCH),
+        (
+            '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
+            f"</head><body>{FRENCH}</body></html>".encode("cp1252"),
+            FRENCH,
+        ),
         # No declaration, UTF-8 with a BOM.
         (b"\xef\xbb\xbf" + f"<html><body>{FRENCH}</body></html>".encode(), FRENCH),
     ],

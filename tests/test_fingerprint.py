@@ -62,7 +62,7 @@ def test_any_shared_run_of_a_window_shares_a_window_minimum(words: list[int], da
     settings = Settings()
     run = settings.window + settings.shingle_size - 1
     start = data.draw(st.integers(0, len(words) - min(run, len(words))))
-    excerpt = np.array(words[start:start + run], dtype=np.uint64)
+    excerpt = np.array(words[start : start + run], dtype=np.uint64)
     other = np.concatenate([np.arange(50, dtype=np.uint64) + 2**40, excerpt, np.arange(30, dtype=np.uint64)])
     text_minima = window_minima(shingle_hashes(np.array(words, dtype=np.uint64), 3), settings.window)
     page_minima = window_minima(shingle_hashes(other, 3), settings.window)

@@ -20,7 +20,7 @@ def merged(spans: list[tuple[int, int]], text: str) -> list[tuple[int, int]]:
     """Spans joined where only white space or punctuation separates them."""
     out: list[tuple[int, int]] = []
     for start, end in sorted(spans):
-        if out and not any(c.isalnum() for c in text[out[-1][1]:start]):
+        if out and not any(c.isalnum() for c in text[out[-1][1] : start]):
             out[-1] = (out[-1][0], max(out[-1][1], end))
         else:
             out.append((start, end))

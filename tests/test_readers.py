@@ -28,7 +28,7 @@ GOOD = _line()
 
 
 def _outcomes(items: list[ArticleInput | RecordError]) -> list[Any]:
-    """"ok" for a record, (reason, line) for an error."""
+    """ "ok" for a record, (reason, line) for an error."""
     return ["ok" if isinstance(item, ArticleInput) else (item.reason, item.line) for item in items]
 
 
@@ -45,38 +45,69 @@ def _read(path: Path, **settings: Any) -> list[ArticleInput | RecordError]:
         ("blank.jsonl", b"\n  \n\r\n", [("empty file", None)]),
         ("blank.html", b" \n ", [("empty file", None)]),
         ("latin1.txt", "Titre\n\nCafé crème".encode("latin-1"), [("not valid UTF-8 at byte 10", None)]),
-        ("latin1.json", '{"url": "u", "body": "é"}'.encode("latin-1"),
-         [("not valid UTF-8 at byte 22", None)]),
-        ("latin1.jsonl", (GOOD + "\n").encode() + '{"url": "u", "body": "é"}\n'.encode("latin-1"),
-         ["ok", (f"not valid UTF-8 at byte {len(GOOD.encode()) + 1 + 22}", 2)]),
+        (
+            "latin1.json",
+            '{"url": "u", "body": "é"}'.encode("latin-1"),
+            [("not valid UTF-8 at byte 22", None)],
+        ),
+        (
+            "latin1.jsonl",
+            (GOOD + "\n").encode() + '{"url": "u", "body": "é"}\n'.encode("latin-1"),
+            ["ok", (f"not valid UTF-8 at byte {len(GOOD.encode()) + 1 + 22}", 2)],
+        ),
         ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", [("binary file, not text", None)]),
         ("image.html", b"GIF89a\x00\x01", [("binary file, not text", None)]),
         ("image.jsonl", GOOD.encode() + b"\n\x00\x00", [("binary file, not text", None)]),
-        ("no-body.jsonl", f"{GOOD}\n{_line(body=...)}\n\n{GOOD}\n".encode(),
-         ["ok", ("missing required field 'body'", 2), "ok"]),
-        ("bad-json.jsonl", f'{GOOD}\n{{"url": "u", "body": \n{GOOD}\n'.encode(),
-         ["ok", ("invalid JSON: Expecting value at column 22", 2), "ok"]),
+        (
+            "no-body.jsonl",
+            f"{GOOD}\n{_line(body=...)}\n\n{GOOD}\n".encode(),
+            ["ok", ("missing required field 'body'", 2), "ok"],
+        ),
+        (
+            "bad-json.jsonl",
+            f'{GOOD}\n{{"url": "u", "body": \n{GOOD}\n'.encode(),
+            ["ok", ("invalid JSON: Expecting value at column 22", 2), "ok"],
+        ),
         ("not-object.jsonl", f"[{GOOD}]\n".encode(), [("expected a JSON object, got array", 1)]),
         ("empty-url.jsonl", _line(url=" ").encode(), [("field 'url' must be a non-empty string", 1)]),
         ("blank-body.jsonl", _line(body="\n\n").encode(), [("field 'body' must be a non-empty string", 1)]),
-        ("paywalled.jsonl", _line(paywalled="oui").encode(),
-         [("field 'paywalled' must be true or false, got string", 1)]),
+        (
+            "paywalled.jsonl",
+            _line(paywalled="oui").encode(),
+            [("field 'paywalled' must be true or false, got string", 1)],
+        ),
         ("title.jsonl", _line(title=12).encode(), [("field 'title' must be a string, got number", 1)]),
-        ("date.jsonl", _line(published_at="24/11/2021").encode(),
-         [("field 'published_at' is not an ISO 8601 date: '24/11/2021'", 1)]),
-        ("date-type.jsonl", _line(updated_at=1637750220).encode(),
-         [("field 'updated_at' must be an ISO 8601 string, got number", 1)]),
+        (
+            "date.jsonl",
+            _line(published_at="24/11/2021").encode(),
+            [("field 'published_at' is not an ISO 8601 date: '24/11/2021'", 1)],
+        ),
+        (
+            "date-type.jsonl",
+            _line(updated_at=1637750220).encode(),
+            [("field 'updated_at' must be an ISO 8601 string, got number", 1)],
+        ),
         ("scalar.json", b"42", [("expected a JSON object or a list of objects, got number", None)]),
-        ("broken.json", b'{"url": "u",\n "body": }',
-         [("invalid JSON at line 2 column 10: Expecting value", None)]),
-        ("no-url.html", b"<html><body><article><h1>T</h1><p>Du texte.</p></article></body></html>",
-         [("no URL found: the page has no canonical link or og:url", None)]),
-        ("chrome-only.html", b'<html><head><link rel="canonical" href="https://x.example/"></head></html>',
-         [("no article text found", None)]),
+        (
+            "broken.json",
+            b'{"url": "u",\n "body": }',
+            [("invalid JSON at line 2 column 10: Expecting value", None)],
+        ),
+        (
+            "no-url.html",
+            b"<html><body><article><h1>T</h1><p>Du texte.</p></article></body></html>",
+            [("no URL found: the page has no canonical link or og:url", None)],
+        ),
+        (
+            "chrome-only.html",
+            b'<html><head><link rel="canonical" href="https://x.example/"></head></html>',
+            [("no article text found", None)],
+        ),
     ],
 )
-def test_bad_input_becomes_record_errors(tmp_path: Path, name: str, content: bytes,
-                                         expected: list[Any]) -> None:
+def test_bad_input_becomes_record_errors(
+    tmp_path: Path, name: str, content: bytes, expected: list[Any]
+) -> None:
     path = tmp_path / name
     path.write_bytes(content)
     items = _read(path)
@@ -124,21 +155,42 @@ def test_jsonl_line_limit_counts_content_not_line_end(tmp_path: Path) -> None:
     path = tmp_path / "edge.jsonl"
     path.write_bytes(line + b"\r\n" + line + b"x\r\n" + line + b"\n")
     assert _outcomes(_read(path, max_input_bytes=len(line))) == [
-        "ok", (f"line is larger than the {len(line)}-byte limit", 2), "ok"]
+        "ok",
+        (f"line is larger than the {len(line)}-byte limit", 2),
+        "ok",
+    ]
 
 
 def test_jsonl_fields(tmp_path: Path) -> None:
     path = tmp_path / "articles.jsonl"
-    path.write_text(_line(title="Budget voté", published_at="2021-11-24T11:37:00+01:00",
-                          updated_at="2021-11-24T12:03:00Z", author="Samia Benali", section="Société",
-                          language="fr", rights_notice="© La Gazette du Littoral. Tous droits réservés.",
-                          paywalled=True, tags=["ignoré"]) + "\n", encoding="utf-8")
+    path.write_text(
+        _line(
+            title="Budget voté",
+            published_at="2021-11-24T11:37:00+01:00",
+            updated_at="2021-11-24T12:03:00Z",
+            author="Samia Benali",
+            section="Société",
+            language="fr",
+            rights_notice="© La Gazette du Littoral. Tous droits réservés.",
+            paywalled=True,
+            tags=["ignoré"],
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     (article,) = _read(path)
     assert article == ArticleInput(
-        url="https://www.gazette-littoral.example/a/1.html", body=BODY, title="Budget voté",
+        url="https://www.gazette-littoral.example/a/1.html",
+        body=BODY,
+        title="Budget voté",
         published_at=datetime(2021, 11, 24, 10, 37, tzinfo=UTC),
-        updated_at=datetime(2021, 11, 24, 12, 3, tzinfo=UTC), author="Samia Benali", section="Société",
-        language="fr", rights_notice="© La Gazette du Littoral. Tous droits réservés.", paywalled=True)
+        updated_at=datetime(2021, 11, 24, 12, 3, tzinfo=UTC),
+        author="Samia Benali",
+        section="Société",
+        language="fr",
+        rights_notice="© La Gazette du Littoral. Tous droits réservés.",
+        paywalled=True,
+    )
 
 
 def test_naive_dates_are_publisher_local_time(tmp_path: Path) -> None:
@@ -155,8 +207,12 @@ def test_json_list_errors_carry_the_index(tmp_path: Path) -> None:
     records = [json.loads(GOOD), {"body": BODY}, "texte", json.loads(_line(url="https://x.example/2"))]
     path.write_text(json.dumps(records), encoding="utf-8")
     items = _read(path)
-    assert _outcomes(items) == ["ok", ("missing required field 'url'", 2),
-                                ("expected a JSON object, got string", 3), "ok"]
+    assert _outcomes(items) == [
+        "ok",
+        ("missing required field 'url'", 2),
+        ("expected a JSON object, got string", 3),
+        "ok",
+    ]
     assert isinstance(items[3], ArticleInput) and items[3].url == "https://x.example/2"
 
 
@@ -214,7 +270,9 @@ def test_folder_with_one_bad_file(tmp_path: Path, caplog: pytest.LogCaptureFixtu
     assert _outcomes(items) == ["ok", "ok", ("not valid UTF-8 at byte 0", None), "ok", "ok"]
     assert isinstance(items[2], RecordError) and items[2].source == str(tmp_path / "b.txt")
     assert [item.url for item in items if isinstance(item, ArticleInput)][2:] == [
-        "https://x.example/3", (tmp_path / "sub" / "d.txt").resolve().as_uri()]
+        "https://x.example/3",
+        (tmp_path / "sub" / "d.txt").resolve().as_uri(),
+    ]
     assert "notes.md" in caplog.text
 
 
@@ -228,9 +286,11 @@ def test_fixture_pages_are_read_with_the_publisher_timezone() -> None:
 
 
 def test_html_in_a_declared_legacy_charset(tmp_path: Path) -> None:
-    html = ('<html><head><meta charset="windows-1252"><link rel="canonical" href="https://x.example/a">'
-            "</head><body><article><h1>Été</h1><div class='article__body'><p>Café crème à l’étage.</p>"
-            "</div></article></body></html>")
+    html = (
+        '<html><head><meta charset="windows-1252"><link rel="canonical" href="https://x.example/a">'
+        "</head><body><article><h1>Été</h1><div class='article__body'><p>Café crème à l’étage.</p>"
+        "</div></article></body></html>"
+    )
     path = tmp_path / "ancienne.htm"
     path.write_bytes(html.encode("cp1252"))
     (article,) = _read(path)
@@ -256,7 +316,9 @@ def test_read_paths_is_lazy(tmp_path: Path) -> None:
     with path.open("a", encoding="utf-8") as handle:  # written after the call, read on iteration
         handle.write(_line(url="https://x.example/2") + "\n")
     assert [item.url for item in items if isinstance(item, ArticleInput)] == [
-        "https://www.gazette-littoral.example/a/1.html", "https://x.example/2"]
+        "https://www.gazette-littoral.example/a/1.html",
+        "https://x.example/2",
+    ]
 
 
 # --- read_text ---------------------------------------------------------------------------------

@@ -1,0 +1,73 @@
+"""A URL or a submitted file → a stored, write-once capture (WARC + SHA-256) and its text.
+
+    url  ─► fetch (safe) ─► text and metadata ─► WARC in the evidence folder ─► captures row
+    file ─► read ─────────► text and metadata ─► WARC in the evidence folder ─► captures row
+
+Nothing is written for a refused or failed fetch, or for a file that cannot be read: the WARC is
+written only once the text is in hand, and the row only once the WARC is safely on disk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from compliance.documents import page_from_fetch, read_document
+from compliance.evidence import capture_from_fetch, capture_from_file, verify
+from compliance.fetch import FetchResult, fetch
+from compliance.records import Capture
+from compliance.settings import Settings
+from compliance.storage import Store
+
+Resolver = Callable[[str, int], list[str]]
+
+
+def fetch_page(
+    url: str, settings: Settings, resolver: Resolver | None = None
+) -> tuple[FetchResult, str, dict[str, Any]]:
+    """The fetched response, its text to check and its metadata (nothing stored yet)."""
+    result = fetch(url, settings, resolver=resolver)
+    text, metadata = page_from_fetch(result)
+    return result, text, metadata
+
+
+def capture_url(
+    url: str,
+    settings: Settings,
+    store: Store,
+    resolver: Resolver | None = None,
+    article_id: int | None = None,
+) -> Capture:
+    """Fetch `url` safely and keep the evidence; the capture's `text` is what gets checked."""
+    result, text, metadata = fetch_page(url, settings, resolver)
+    return store_fetch(result, text, metadata, settings, store, article_id)
+
+
+def store_fetch(
+    result: FetchResult,
+    text: str,
+    metadata: dict[str, Any],
+    settings: Settings,
+    store: Store,
+    article_id: int | None = None,
+) -> Capture:
+    """Write the WARC of a fetch, then its captures row."""
+    capture = capture_from_fetch(result, text, metadata, settings.evidence_path)
+    return store.add_capture(replace(capture, article_id=article_id))
+
+
+def capture_file(path: str | Path, settings: Settings, store: Store) -> Capture:
+    """Read a submitted file (.html, .txt, .eml, .pdf) and keep it as evidence."""
+    data, content_type, text, metadata = read_document(path, max_bytes=settings.max_input_bytes)
+    capture = capture_from_file(data, Path(path).name, content_type, text, metadata, settings.evidence_path)
+    return store.add_capture(capture)
+
+
+def verify_captures(
+    store: Store, settings: Settings, ids: Sequence[int] | None = None
+) -> list[tuple[Capture, str | None]]:
+    """Every capture (or those of `ids`) with None when its WARC is intact, else why not."""
+    captures = store.list_captures(list(ids) if ids else None)
+    return [(c, verify(settings.evidence_path, c.warc_path, c.sha256)) for c in captures]
