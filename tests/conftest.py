@@ -4,10 +4,12 @@ fixtures/, a CLI runner, and the web app with its test client."""
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
 
 from compliance.pipeline import Archive
@@ -15,6 +17,28 @@ from compliance.readers import read_paths
 from compliance.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+POSTGRES_URL = os.environ.get("COMPLIANCE_TEST_POSTGRES_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL schema dropped after."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db' / 'compliance.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL: set COMPLIANCE_TEST_POSTGRES_URL to run these tests on it")
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(sa.schema.CreateSchema(schema))
+    try:
+        url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.schema.DropSchema(schema, cascade=True))
+        admin.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
@@ -22,7 +21,6 @@ from compliance.records import Article, ArticleInput, Capture, Fingerprint
 from compliance.settings import Settings
 from compliance.storage import Base, Store, content_hash
 
-POSTGRES_URL = os.environ.get("COMPLIANCE_TEST_POSTGRES_URL", "")
 PARAMS = {"num_perm": 64, "seed": 1, "shingle_size": 3, "window": 24}
 PARIS = timezone(timedelta(hours=2))
 
@@ -85,27 +83,6 @@ def assert_same_fingerprint(got: Fingerprint, want: Fingerprint) -> None:
 
 
 # --- Databases ----------------------------------------------------------------------------------
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL schema dropped after."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'db' / 'compliance.db'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL: set COMPLIANCE_TEST_POSTGRES_URL to run these tests on it")
-    schema = f"test_storage_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    with admin.begin() as connection:
-        connection.execute(sa.schema.CreateSchema(schema))
-    try:
-        url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(sa.schema.DropSchema(schema, cascade=True))
-        admin.dispose()
 
 
 @pytest.fixture
