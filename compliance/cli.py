@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,6 +60,10 @@ def _errors() -> Iterator[None]:
         raise _BadInput(str(exc)) from exc
     except ComplianceError as exc:
         raise _Failure(str(exc)) from exc
+    except BrokenPipeError:
+        # The reader went away (`compliance demo | head`): stop quietly, as Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
     except OSError as exc:
         raise _Failure(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)) from exc
 
