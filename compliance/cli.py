@@ -18,7 +18,6 @@ from typing import Any, TypeVar
 import click
 
 from compliance import __version__
-from compliance.captures import verify_captures
 from compliance.errors import (
     ComplianceError,
     ConfigurationError,
@@ -182,6 +181,8 @@ def evidence() -> None:
 @click.argument("ids", nargs=-1, type=int)
 def evidence_verify(ids: tuple[int, ...]) -> None:
     """Recompute the SHA-256 of every stored capture (or of IDS) and report any change."""
+    from compliance.captures import verify_captures
+
     settings = _settings()
     with _errors(), Archive(settings) as archive:
         results = verify_captures(archive.store, settings, ids)

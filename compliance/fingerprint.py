@@ -18,14 +18,16 @@ nothing loops in Python per shingle.
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-from datasketch import LeanMinHash, MinHash
-from numpy.lib.stride_tricks import sliding_window_view
 
 from compliance.normalize import token_hashes
 from compliance.records import Fingerprint
 from compliance.settings import Settings
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio): combines word hashes
 _SCHEME = "affine32"
@@ -51,12 +53,22 @@ def window_minima(shingles: np.ndarray, window: int) -> np.ndarray:
     """The distinct minimum hashes of every run of `window` shingles (winnowing), sorted."""
     if len(shingles) <= window:
         return shingles.min(keepdims=True) if len(shingles) else shingles
-    return np.unique(sliding_window_view(shingles, window).min(axis=1))
+    # Sliding minimum by doubling: after the pass for width w, minima[i] = min(shingles[i:i+w]).
+    minima, width = shingles, 1
+    while width < window:
+        step = min(width, window - width)
+        minima = np.minimum(minima[:-step], minima[step:])
+        width += step
+    # Neighbouring windows mostly share their minimum: drop repeats before sorting.
+    changes = np.flatnonzero(minima[1:] != minima[:-1]) + 1
+    return np.unique(minima[np.concatenate(([0], changes))])
 
 
 @lru_cache(maxsize=8)
 def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """datasketch's permutation parameters (a, b) for these settings, as uint32 arrays."""
+    from datasketch import MinHash  # loaded on first use: checking a page never needs it
+
     a, b = MinHash(num_perm=num_perm, seed=seed, scheme=_SCHEME).permutations
     return a.astype(np.uint32), b.astype(np.uint32)
 
@@ -77,6 +89,8 @@ def minhash(shingles: np.ndarray, num_perm: int, seed: int) -> LeanMinHash:
     the same values (a test pins it), but it hashes through a Python list; applying the same
     permutations to the numpy array directly is five times faster, and this is the hot path.
     """
+    from datasketch import LeanMinHash
+
     a, b = _permutations(num_perm, seed)
     if not len(shingles):
         values = np.full(num_perm, np.iinfo(np.uint32).max, dtype=np.uint32)

@@ -123,23 +123,32 @@ class PassageIndex:
         index.last_id, index.live = manifest["last_id"], manifest["live"]
         return index
 
-    def query(self, windows: np.ndarray, max_df: int, limit: int) -> list[tuple[int, int]]:
-        """Up to `limit` (article id, shared window minima) pairs, most shared first."""
+    def query(self, windows: np.ndarray, max_df: int, limit: int) -> list[tuple[int, float]]:
+        """Up to `limit` (article id, score) pairs, best first.
+
+        The score sums, over the window minima an article shares with the page, the minimum's
+        rarity log(1 + N / df): one shared rare phrase outweighs several common ones, which is
+        what lets a short excerpt outrank articles that merely share the page's stock phrases.
+        """
         windows = np.unique(windows)
-        found: list[np.ndarray] = []
         spans = [segment.lookup(windows) for segment in self.segments]
         df = sum((right - left for left, right in spans), np.zeros(len(windows), dtype=np.int64))
-        searchable = df <= max_df  # minima shared by many articles are boilerplate, not evidence
+        searchable = (df > 0) & (df <= max_df)  # minima in many articles are boilerplate, not evidence
+        weight = np.log1p(max(self.live, 1) / np.maximum(df[searchable], 1))
+        articles, scores = [], []
         for segment, (left, right) in zip(self.segments, spans, strict=True):
+            lengths = (right - left)[searchable]
             rows = expand_ranges(left[searchable], right[searchable])
             fingerprint_ids = np.asarray(segment.fps[rows])
-            fingerprint_ids = fingerprint_ids[~np.isin(fingerprint_ids, self.dead)]
-            found.append(segment.articles_of(fingerprint_ids))
-        if not found or not sum(map(len, found)):
+            alive = ~np.isin(fingerprint_ids, self.dead)
+            articles.append(segment.articles_of(fingerprint_ids[alive]))
+            scores.append(np.repeat(weight, lengths)[alive])
+        if not articles or not sum(map(len, articles)):
             return []
-        articles, hits = np.unique(np.concatenate(found), return_counts=True)
-        best = np.lexsort((articles, -hits))[:limit]
-        return [(int(articles[i]), int(hits[i])) for i in best]
+        ids, inverse = np.unique(np.concatenate(articles), return_inverse=True)
+        totals = np.bincount(inverse, weights=np.concatenate(scores))
+        best = np.lexsort((ids, -totals))[:limit]
+        return [(int(ids[i]), float(totals[i])) for i in best]
 
     def sync(self, source: FingerprintSource) -> bool:
         """Catch up with the database: add new fingerprints, forget removed ones. True if changed."""

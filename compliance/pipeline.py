@@ -11,15 +11,16 @@
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from compliance.align import align
-from compliance.captures import Resolver, capture_file, capture_url, store_fetch
 from compliance.errors import RecordError
 from compliance.extract import extract_article
-from compliance.fetch import fetch
 from compliance.fingerprint import fingerprint, shingle_hashes, window_minima
 from compliance.index import PassageIndex
 from compliance.normalize import Tokens, tokenize
@@ -27,6 +28,9 @@ from compliance.records import Article, ArticleInput, Capture, Fingerprint, Inge
 from compliance.score import scores, verdict
 from compliance.settings import Settings, sqlite_path
 from compliance.storage import Store
+
+if TYPE_CHECKING:
+    from compliance.captures import Resolver
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,7 @@ class Archive:
         self.settings = settings
         self.store = store if store is not None else Store(settings)
         self._index: PassageIndex | None = None
+        self._synced_at = -math.inf
 
     def __enter__(self) -> Archive:
         return self
@@ -74,13 +79,28 @@ class Archive:
 
     @property
     def index(self) -> PassageIndex:
-        """The passage index, opened on first use and caught up with the database."""
+        """The passage index, opened on first use and caught up with the database.
+
+        Catching up costs a query, so a long-lived process (the web app, a worker) does it at
+        most every `index_refresh` seconds to see other processes' writes; its own writes
+        catch up at once.
+        """
+        index = self._open_index()
+        if time.monotonic() - self._synced_at >= self.settings.index_refresh:
+            self.sync_index()
+        return index
+
+    def sync_index(self) -> None:
+        """Catch the passage index up with the database now."""
+        self._open_index().sync(self.store)
+        self._synced_at = time.monotonic()
+
+    def _open_index(self) -> PassageIndex:
         if self._index is None:
             url = self.settings.database_url
             in_memory = url.startswith("sqlite") and sqlite_path(url) is None
             path = None if in_memory and not self.settings.index_dir else self.settings.index_path
             self._index = PassageIndex.open(path, self.settings.fingerprint_params())
-        self._index.sync(self.store)
         return self._index
 
     def ingest(
@@ -101,7 +121,7 @@ class Archive:
                     counts[status] += 1
             if progress is not None:
                 progress(len(batch))
-        self.index.sync(self.store)  # catch the index up now, not on the first check
+        self.sync_index()  # catch the index up now, not on the first check
         return IngestReport(**counts, failed=len(errors), errors=tuple(errors))
 
     def check_text(self, text: str) -> list[Match]:
@@ -117,16 +137,23 @@ class Archive:
 
     def check_url(self, url: str, resolver: Resolver | None = None) -> tuple[Capture, list[Match]]:
         """Fetch a suspect URL safely, keep the capture, and check its extracted text."""
+        from compliance.captures import capture_url  # fetching libraries load only when needed
+
         capture = capture_url(url, self.settings, self.store, resolver)
         return capture, self.check_text(capture.text)
 
     def check_file(self, path: str) -> tuple[Capture, list[Match]]:
         """Keep a submitted file (.html, .txt, .eml, .pdf) as a capture and check its text."""
+        from compliance.captures import capture_file
+
         capture = capture_file(path, self.settings, self.store)
         return capture, self.check_text(capture.text)
 
     def ingest_url(self, url: str, resolver: Resolver | None = None) -> tuple[Article, str, Capture]:
         """Fetch one of our article pages, store the article, and capture the page as published."""
+        from compliance.captures import store_fetch
+        from compliance.fetch import fetch
+
         result = fetch(url, self.settings, resolver=resolver)
         found = extract_article(result.body, url=result.final_url, timezone=self.settings.publisher_timezone)
         [(article, status)] = self.store.upsert_articles([(found, self._fingerprinter(found))])
@@ -138,7 +165,7 @@ class Archive:
             "rights_notice": found.rights_notice,
         }
         capture = store_fetch(result, found.body, metadata, self.settings, self.store, article.id)
-        self.index.sync(self.store)
+        self.sync_index()
         return article, status, capture
 
     def _fingerprinter(self, item: ArticleInput) -> Callable[[], Fingerprint]:

@@ -31,6 +31,7 @@ class Settings:
     window: int = 8  # shingles per window: shared runs of window + shingle_size - 1 words are found
     max_candidates: int = 20  # articles aligned per page, most shared window minima first
     max_df: int = 200  # a window minimum found in more articles than this is too common to search
+    index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
 
     # Alignment.
     max_gap: int = 6  # words that may differ between two seeds of one passage
@@ -82,6 +83,8 @@ class Settings:
             raise ConfigurationError("substantial_coverage must not exceed full_coverage")
         if not self.database_url:
             raise ConfigurationError("database_url must not be empty")
+        if self.index_refresh < 0:
+            raise ConfigurationError(f"index_refresh must be >= 0, got {self.index_refresh!r}")
         for name in ("connect_timeout", "read_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name} must be positive")

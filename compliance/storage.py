@@ -19,12 +19,9 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple, Self, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, Self, TypeVar
 
 import numpy as np
-from alembic import command
-from alembic.config import Config
-from alembic.util.exc import CommandError
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -41,6 +38,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     select,
     update,
 )
@@ -59,9 +57,13 @@ from compliance.records import (
 )
 from compliance.settings import Settings
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+HEAD_REVISION = "0001"  # the newest file in migrations/versions; a test keeps them in step
 FINGERPRINT_PARAMS = ("num_perm", "seed", "shingle_size", "window")
 ARTICLE_FIELDS = tuple(f.name for f in fields(ArticleInput))
 IN_CHUNK = 500  # ids or urls per `IN (...)`: far below SQLite's bound-parameter limit
@@ -400,6 +402,8 @@ def _sqlite_begin(connection: Connection) -> None:
 
 def alembic_config(database_url: str | None = None) -> Config:
     """An Alembic config built in code (no alembic.ini, no logging setup) for our migrations."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     if database_url:
@@ -407,8 +411,24 @@ def alembic_config(database_url: str | None = None) -> Config:
     return config
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The schema's Alembic revision, or None for an empty database."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest revision, in one transaction (concurrent openers wait)."""
+    """Bring the schema to the newest revision, in one transaction (concurrent openers wait).
+
+    A database already at HEAD_REVISION is left alone without loading Alembic, which would
+    double the start-up time of every command.
+    """
+    if current_revision(engine) == HEAD_REVISION:
+        return
+    from alembic import command
+
     config = alembic_config()
     with engine.connect() as connection:
         connection.execution_options(compliance_write=True)
@@ -427,7 +447,11 @@ def open_engine(database_url: str) -> Engine:
         shown = make_url(database_url).render_as_string(hide_password=True)
         engine = make_engine(database_url)
         upgrade(engine)
-    except (SQLAlchemyError, CommandError, OSError, ImportError) as exc:
+    except Exception as exc:
+        # Alembic's CommandError is named, not imported: Alembic loads only when migrating.
+        expected = isinstance(exc, SQLAlchemyError | OSError | ImportError)
+        if not expected and type(exc).__name__ != "CommandError":
+            raise
         if engine is not None:
             engine.dispose()
         raise StorageError(f"cannot open database {shown}: {_one_line(exc)}") from exc

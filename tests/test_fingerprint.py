@@ -68,3 +68,15 @@ def test_any_shared_run_of_a_window_shares_a_window_minimum(words: list[int], da
     page_minima = window_minima(shingle_hashes(other, 3), settings.window)
     if len(excerpt) == run:
         assert len(np.intersect1d(text_minima, page_minima)) >= 1
+
+
+@given(st.lists(st.integers(0, 2**64 - 1), max_size=300), st.integers(1, 20))
+def test_window_minima_equal_the_textbook_sliding_minimum(values: list[int], window: int) -> None:
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    shingles = np.array(values, dtype=np.uint64)
+    if len(shingles) > window:
+        expected = np.unique(sliding_window_view(shingles, window).min(axis=1))
+    else:
+        expected = shingles.min(keepdims=True) if len(shingles) else shingles
+    assert np.array_equal(window_minima(shingles, window), expected)

@@ -112,3 +112,15 @@ def test_common_minima_are_not_searched() -> None:
     index.sync(store)
     assert index.query(fingerprint(boilerplate, SETTINGS).windows, max_df=5, limit=10) == []
     assert len(index.query(fingerprint(boilerplate, SETTINGS).windows, max_df=50, limit=10)) == 7
+
+
+def test_a_rare_shared_passage_outranks_many_shared_stock_phrases() -> None:
+    store, index = FakeStore(), PassageIndex(None, PARAMS)
+    stock = " ".join(f"formule{i}" for i in range(40))  # in 30 articles, so common
+    for n in range(1, 31):
+        store.put(n, text(n) + " " + stock)
+    store.put(99, text(99))
+    index.sync(store)
+    rare = " ".join(text(99).split()[60:80])
+    [(best, _score), *others] = index.query(fingerprint(stock + " " + rare, SETTINGS).windows, 50, 40)
+    assert best == 99 and len(others) == 30

@@ -507,3 +507,11 @@ def test_read_only_folder_raises_storage_error(tmp_path: Path) -> None:
             Store(Settings(database_url=f"sqlite:///{folder / 'compliance.db'}"))
     finally:
         folder.chmod(0o700)
+
+
+def test_head_revision_is_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    from compliance.storage import HEAD_REVISION, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION
