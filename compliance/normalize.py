@@ -26,6 +26,7 @@ import numpy as np
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 _MARKS = "\u0300-\u036f\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
 WORD = re.compile(rf"[\w{_INVISIBLE}{_MARKS}]+")
+_SPLIT = re.compile(f"({WORD.pattern})")
 
 # French elided particles (l’, d’, qu’, jusqu’…): the apostrophe splits them off, and they carry
 # no content, so dropping them makes "l’homme", "l'homme" and "l homme" the same words.
@@ -121,18 +122,16 @@ def token_hashes(text: str) -> np.ndarray:
 
 def tokenize(text: str) -> Tokens:
     """The folded words of `text` with their spans in it."""
-    spans = [(m.start(), m.end(), _HASHES[m.group()]) for m in WORD.finditer(text)]
-    kept = [span for span in spans if span[2]]
-    if not kept:
-        empty = np.zeros(0, dtype=np.int64)
-        return Tokens(text, np.zeros(0, dtype=np.uint64), empty, empty)
-    starts, ends, hashes = zip(*kept, strict=True)
-    return Tokens(
-        text,
-        np.fromiter(hashes, dtype=np.uint64, count=len(kept)),
-        np.fromiter(starts, dtype=np.int64, count=len(kept)),
-        np.fromiter(ends, dtype=np.int64, count=len(kept)),
-    )
+    # Splitting on a capturing WORD gives [gap, word, gap, word, …, gap]; the spans follow from
+    # the running sum of the pieces' lengths, with no Python-level loop over match objects.
+    pieces = _SPLIT.split(text)
+    words = pieces[1::2]
+    ends = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    hashes = np.fromiter(map(_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
+    kept = hashes != 0
+    word_ends = ends[1::2][kept]
+    return Tokens(text, hashes[kept], word_ends - lengths[kept], word_ends)
 
 
 def normalize(text: str) -> str:

@@ -18,12 +18,14 @@ from functools import lru_cache
 from itertools import islice
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from compliance.align import align
 from compliance.errors import RecordError
 from compliance.extract import extract_article
 from compliance.fingerprint import fingerprint, shingle_hashes, window_minima
 from compliance.index import PassageIndex
-from compliance.normalize import Tokens, tokenize
+from compliance.normalize import Tokens, token_hashes, tokenize
 from compliance.records import Article, ArticleInput, Capture, Fingerprint, IngestReport, Match, Passage
 from compliance.score import scores, verdict
 from compliance.settings import Settings, sqlite_path
@@ -57,6 +59,15 @@ def match_article(article: Article, page: Tokens, settings: Settings) -> Match |
 @lru_cache(maxsize=4096)
 def _article_tokens(body: str) -> Tokens:
     return tokenize(body)
+
+
+def _shared_shingles(body: str, page_shingles: np.ndarray, size: int) -> int:
+    """How many of the article's shingles are among the page's (sorted, distinct)."""
+    shingles = shingle_hashes(token_hashes(body), size)
+    if not len(page_shingles):
+        return 0
+    at = np.minimum(np.searchsorted(page_shingles, shingles), len(page_shingles) - 1)
+    return int(np.count_nonzero(page_shingles[at] == shingles))
 
 
 class Archive:
@@ -126,13 +137,24 @@ class Archive:
 
     def check_text(self, text: str) -> list[Match]:
         """Every article of ours that `text` reproduces, best first."""
-        page = tokenize(text)
-        shingles = shingle_hashes(page.hashes, self.settings.shingle_size)
+        size = self.settings.shingle_size
+        shingles = shingle_hashes(token_hashes(text), size)
         minima = window_minima(shingles, self.settings.window)
         candidates = self.index.query(minima, self.settings.max_df, self.settings.max_candidates)
-        articles = self.store.get_articles([article_id for article_id, _hits in candidates])
-        matches = [match_article(articles[i], page, self.settings) for i, _ in candidates if i in articles]
-        found = [m for m in matches if m is not None]
+        articles = self.store.get_articles([article_id for article_id, _score in candidates])
+        # Most candidates share a stock phrase or two, not a passage: counting their shared
+        # shingles (fast hashes, no spans) spares them the full alignment.
+        page_shingles = np.unique(shingles)
+        floor = max(1, self.settings.min_passage_words - size + 1)
+        likely = [
+            articles[i]
+            for i, _ in candidates
+            if i in articles and _shared_shingles(articles[i].body, page_shingles, size) >= floor
+        ]
+        if not likely:
+            return []
+        page = tokenize(text)
+        found = [m for m in (match_article(a, page, self.settings) for a in likely) if m is not None]
         return sorted(found, key=lambda m: (-m.scores.coverage, -m.scores.reproduced_words, m.article.id))
 
     def check_url(self, url: str, resolver: Resolver | None = None) -> tuple[Capture, list[Match]]:
