@@ -33,9 +33,15 @@ class Settings:
     max_df: int = 200  # a window minimum found in more articles than this is too common to search
     index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
 
-    # Alignment.
-    max_gap: int = 6  # words that may differ between two seeds of one passage
+    # Alignment: seeds (exact runs, similar sentences) grown into passages, then judged.
+    max_gap: int = 24  # words that may separate two seeds of one passage
     min_passage_words: int = 8
+    sentence_words: int = 40  # longer sentences are compared in pieces of at most this many words
+    sentence_similarity: float = 0.25  # tf-idf cosine and Dice of two similar sentences, at least
+    min_evidence: float = 8.0  # weighted content words a passage shares (a rare word weighs 1)
+    close_wording: float = 0.43  # ...and how close its wording is (shared runs and ordinary words)
+    paraphrase_contrast: float = 0.35  # ...or how far a paraphrase stands out of the page's background
+    summary_ratio: float = 2.0  # a summary is this many times shorter than what it summarises, at least
 
     # Verdict thresholds.
     full_coverage: float = 0.8
@@ -75,6 +81,7 @@ class Settings:
                 raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
         if self.max_gap < 0:
             raise ConfigurationError(f"max_gap must be >= 0, got {self.max_gap!r}")
+        self._check_alignment()
         for name in ("full_coverage", "substantial_coverage"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
@@ -88,6 +95,19 @@ class Settings:
         for name in ("connect_timeout", "read_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name} must be positive")
+
+    def _check_alignment(self) -> None:
+        words = self.sentence_words
+        if not isinstance(words, int) or words < 1:
+            raise ConfigurationError(f"sentence_words must be a positive integer, got {words!r}")
+        for name in ("sentence_similarity", "close_wording", "paraphrase_contrast"):
+            value = getattr(self, name)
+            if not 0.0 < value <= 1.0:
+                raise ConfigurationError(f"{name} must lie in (0, 1], got {value!r}")
+        if not self.min_evidence > 0:
+            raise ConfigurationError(f"min_evidence must be positive, got {self.min_evidence!r}")
+        if not self.summary_ratio > 1:
+            raise ConfigurationError(f"summary_ratio must be greater than 1, got {self.summary_ratio!r}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

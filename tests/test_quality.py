@@ -1,0 +1,81 @@
+"""Quality gate on real text-reuse corpora: detection must not drop below the floors on file.
+
+A fixed, evenly spread sample of pan13-train pairs per subcorpus is aligned with the product's
+own aligner and scored with PAN's measures (bench/pan.py, bench/plagdet.py); every Clough &
+Stevenson answer is decided with the product's own match (bench/clough.py). The floors live in
+tests/quality_floors.json, a little under the measured values: a change that lowers detection
+quality fails here, and one that raises it should raise the floors. The corpora are read from
+../shared/data (beside the repository), never copied into it; without them the tests are skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import clough  # noqa: E402
+import pan  # noqa: E402
+
+from compliance.settings import Settings  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data"
+FLOORS = json.loads((Path(__file__).parent / "quality_floors.json").read_text(encoding="utf-8"))
+
+
+def corpus(name: str) -> Path:
+    path = DATA / name
+    if not path.is_dir():
+        pytest.skip(f"evaluation corpus {path} is absent (read at run time, never stored in the repository)")
+    return path
+
+
+@pytest.fixture(scope="module")
+def pan_tallies() -> dict[str, pan.Tally]:
+    root = corpus("pan13-train")
+    pairs = pan.sample(pan.read_pairs(root), FLOORS["pan13-train"]["pairs_per_subcorpus"])
+    return pan.run(root, pairs, Settings())
+
+
+@pytest.mark.parametrize("subcorpus", sorted(FLOORS["pan13-train"]["floors"]))
+def test_pan_subcorpus_keeps_its_floors(subcorpus: str, pan_tallies: dict[str, pan.Tally]) -> None:
+    measures = pan_tallies[subcorpus].measures()
+    got = {"precision": measures.precision, "recall": measures.recall, "plagdet": measures.plagdet}
+    for name, floor in FLOORS["pan13-train"]["floors"][subcorpus].items():
+        assert got[name] >= floor, f"{subcorpus} {name} {got[name]:.4f} < floor {floor} ({got})"
+
+
+def test_pan_granularity_stays_low(pan_tallies: dict[str, pan.Tally]) -> None:
+    everything = pan.Tally([], [])
+    for tally in pan_tallies.values():
+        everything.cases += tally.cases
+        everything.detections += tally.detections
+    ceiling = FLOORS["pan13-train"]["max_granularity"]
+    assert everything.measures().granularity <= ceiling
+
+
+def test_pan_pairs_without_reuse_get_no_detection(pan_tallies: dict[str, pan.Tally]) -> None:
+    negatives = pan_tallies[pan.NEGATIVES]
+    share = negatives.flagged_pairs / negatives.pairs
+    assert share <= FLOORS["pan13-train"]["max_flagged_negative_pairs"], negatives.flagged_pairs
+
+
+@pytest.fixture(scope="module")
+def clough_rates() -> dict[str, float]:
+    decisions = clough.decide(corpus("clough-stevenson"), Settings())
+    return {category: sum(d.flagged for d in decisions if d.category == category)
+            / sum(d.category == category for d in decisions) for category in clough.CATEGORIES}
+
+
+def test_clough_reused_answers_are_flagged(clough_rates: dict[str, float]) -> None:
+    for category, floor in FLOORS["clough-stevenson"]["min_flagged"].items():
+        assert clough_rates[category] >= floor, f"{category}: {clough_rates}"
+
+
+def test_clough_independent_answers_are_not_flagged(clough_rates: dict[str, float]) -> None:
+    for category, ceiling in FLOORS["clough-stevenson"]["max_flagged"].items():
+        assert clough_rates[category] <= ceiling, f"{category}: {clough_rates}"
