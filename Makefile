@@ -18,15 +18,19 @@ demo: install  ## load the fixture archive into SQLite, check the fixture suspec
 
 lint: install
 	$(BIN)/ruff check compliance web tests bench
+	$(BIN)/ruff format --check compliance web tests bench
 	$(BIN)/mypy compliance web
 
 test: lint  ## every test, with PostgreSQL and Redis when COMPLIANCE_TEST_*_URL are set
 	$(BIN)/pytest
 
-bench: install
+bench: install  ## speed (see bench/RESULTS.md); quality needs ../shared/data
 	$(BIN)/python bench/fingerprint_bench.py
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/check_bench.py
+	$(BIN)/python bench/retrieval_bench.py
+	$(BIN)/python bench/pan.py ../shared/data/pan13-train --out bench/out/pan
+	$(BIN)/python bench/clough.py ../shared/data/clough-stevenson
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -81,8 +81,12 @@ def archive_folder(args: argparse.Namespace) -> Path:
 
 def cache_key(args: argparse.Namespace) -> dict[str, Any]:
     digest = hashlib.sha256(b"".join((REPO / name).read_bytes() for name in CODE)).hexdigest()[:16]
-    return {"articles": args.articles, "seed": args.seed, "params": Settings().fingerprint_params(),
-            "code": digest}
+    return {
+        "articles": args.articles,
+        "seed": args.seed,
+        "params": Settings().fingerprint_params(),
+        "code": digest,
+    }
 
 
 def ensure_archive(args: argparse.Namespace, news: FrenchNews) -> tuple[Settings, dict[str, Any]]:
@@ -122,12 +126,19 @@ def build(args: argparse.Namespace, news: FrenchNews, settings: Settings, folder
                 raise SystemExit(f"ingest failed: {report}")
             generating += written - start
             ingesting += done - written
-            progress(f"built {first + count:,}/{args.articles:,} articles: ingest {ingesting:.0f} s "
-                     f"({(first + count) / ingesting:,.0f}/s), generating {generating:.0f} s")
+            progress(
+                f"built {first + count:,}/{args.articles:,} articles: ingest {ingesting:.0f} s "
+                f"({(first + count) / ingesting:,.0f}/s), generating {generating:.0f} s"
+            )
     size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
     index_size = sum(p.stat().st_size for p in settings.index_path.rglob("*") if p.is_file())
-    return {"build_seconds": ingesting, "generate_seconds": generating, "bytes": size,
-            "index_bytes": index_size, "built": time.strftime("%Y-%m-%d %H:%M")}
+    return {
+        "build_seconds": ingesting,
+        "generate_seconds": generating,
+        "bytes": size,
+        "index_bytes": index_size,
+        "built": time.strftime("%Y-%m-%d %H:%M"),
+    }
 
 
 # --- (a) opening in a new process ---------------------------------------------------------------
@@ -139,8 +150,13 @@ def open_cold(settings: Settings, page: str, runs: int, folder: Path) -> list[di
     results = []
     for _ in range(runs):
         start = time.perf_counter()
-        done = subprocess.run([sys.executable, "-c", OPEN_SCRIPT, settings.database_url, str(page_file)],
-                              capture_output=True, text=True, check=True, cwd=REPO)
+        done = subprocess.run(
+            [sys.executable, "-c", OPEN_SCRIPT, settings.database_url, str(page_file)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        )
         wall = time.perf_counter() - start
         results.append({"wall": wall, **json.loads(done.stdout.strip().splitlines()[-1])})
     return results
@@ -149,8 +165,9 @@ def open_cold(settings: Settings, page: str, runs: int, folder: Path) -> list[di
 # --- (b) and (c) checking pages -------------------------------------------------------------------
 
 
-def make_pages(archive: Archive, news: FrenchNews, count: int, args: argparse.Namespace,
-               rng: random.Random) -> list[tuple[str, tuple[int, int], int]]:
+def make_pages(
+    archive: Archive, news: FrenchNews, count: int, args: argparse.Namespace, rng: random.Random
+) -> list[tuple[str, tuple[int, int], int]]:
     """(page, hidden span, source article id) for `count` random archive articles."""
     pages = []
     for _ in range(count):
@@ -181,13 +198,21 @@ def check_pages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], in
         checks.append(checked - began)
         loops.append(looped - checked)
         top += bool(matches) and matches[0].article.id == source
-        found += any(m.article.id == source and any(p.page_start < end and start < p.page_end
-                                                     for p in m.passages) for m in matches)
+        found += any(
+            m.article.id == source and any(p.page_start < end and start < p.page_end for p in m.passages)
+            for m in matches
+        )
         others += sum(m.article.id != source for m in matches)
         aligned += candidates(archive, page)
     n = len(pages)
-    return {"checks": checks, "loops": loops, "top": top / n, "found": found / n, "others": others / n,
-            "candidates": aligned / n}
+    return {
+        "checks": checks,
+        "loops": loops,
+        "top": top / n,
+        "found": found / n,
+        "others": others / n,
+        "candidates": aligned / n,
+    }
 
 
 def run(args: argparse.Namespace) -> str:
@@ -253,19 +278,32 @@ def timed_state(archive: Archive, runs: int = 50) -> float:
     return median(times)
 
 
-def report(args: argparse.Namespace, meta: dict[str, Any], opens: list[dict[str, Any]],
-           result: dict[str, Any], state: float, steps: dict[str, float]) -> str:
+def report(
+    args: argparse.Namespace,
+    meta: dict[str, Any],
+    opens: list[dict[str, Any]],
+    result: dict[str, Any],
+    state: float,
+    steps: dict[str, float],
+) -> str:
     checks, loops = result["checks"], result["loops"]
     p50 = percentile(checks, 50)
     ratio = median([c / r for c, r in zip(checks, loops, strict=True)])
     n = args.articles
-    open_rows = [[name, ms(median([o[key] for o in opens])),
-                  f"{ms(min(o[key] for o in opens))}–{ms(max(o[key] for o in opens))}"]
-                 for name, key in (("whole process: start, imports, open, first check", "wall"),
-                                   ("imports (compliance, numpy, SQLAlchemy, datasketch, …)", "imports"),
-                                   ("`Archive(settings)`: database open, schema check", "store"),
-                                   ("`archive.index`: passage index open and sync check", "index"),
-                                   ("first `check_text` in the new process", "first_check"))]
+    open_rows = [
+        [
+            name,
+            ms(median([o[key] for o in opens])),
+            f"{ms(min(o[key] for o in opens))}–{ms(max(o[key] for o in opens))}",
+        ]
+        for name, key in (
+            ("whole process: start, imports, open, first check", "wall"),
+            ("imports (compliance, numpy, SQLAlchemy, datasketch, …)", "imports"),
+            ("`Archive(settings)`: database open, schema check", "store"),
+            ("`archive.index`: passage index open and sync check", "index"),
+            ("first `check_text` in the new process", "first_check"),
+        )
+    ]
     notes = [
         f"archive: {n:,} synthetic French articles (bench/corpus.py, seed {args.seed}), SQLite "
         f"{meta['bytes'] / 1e9:.2f} GB with the index ({meta['index_bytes'] / n:,.0f} bytes per article "
@@ -278,48 +316,67 @@ def report(args: argparse.Namespace, meta: dict[str, Any], opens: list[dict[str,
     ]
     rows = [
         ["`Archive.check_text(page)`", ms(p50), ms(percentile(checks, 90)), ms(percentile(checks, 99))],
-        ["reference: per-token update() MinHash of the page only", ms(percentile(loops, 50)),
-         ms(percentile(loops, 90)), ms(percentile(loops, 99))],
+        [
+            "reference: per-token update() MinHash of the page only",
+            ms(percentile(loops, 50)),
+            ms(percentile(loops, 90)),
+            ms(percentile(loops, 99)),
+        ],
     ]
     quality = [
         ["source article is the top match", f"{result['top']:.1%}"],
         ["source found, with passages overlapping the hidden span", f"{result['found']:.1%}"],
         ["other articles reported per page (mean)", f"{result['others']:.2f}"],
-        ["candidates aligned per page (mean, max_candidates "
-         f"{Settings().max_candidates})", f"{result['candidates']:.1f}"],
+        [
+            f"candidates aligned per page (mean, max_candidates {Settings().max_candidates})",
+            f"{result['candidates']:.1f}",
+        ],
         ["staleness query made by each `Archive.index` access (median)", ms(state)],
     ]
-    return "\n".join([
-        header(f"Check latency, {n:,}-article archive", "check_bench.py", notes),
-        f"(a) Opening the archive in a new process, median of {args.open_runs} "
-        f"(how long opening it takes for {n:,} articles):",
-        "",
-        table(["step", "median", "range"], open_rows),
-        "",
-        f"(b), (c) One page, {args.pages} pages:",
-        "",
-        table(["", "p50", "p90", "p99"], rows),
-        "",
-        table(["recall and work", ""], quality),
-        "",
-        "Where the time goes: each step of `check_text` redone separately on the same pages "
-        "(median per page; the steps' medians need not add up to the median check):",
-        "",
-        table(["step", "median"], [[STAGES[name], ms(value)] for name, value in steps.items()]),
-        "",
-        table(["target", "measured", "result"], [
-            [f"check p50 ≤ {TARGET_P50 * 1000:g} ms", ms(p50), verdict(p50 <= TARGET_P50)],
-            [f"excerpt still found (≥ {TARGET_FOUND:.0%} of pages)", f"{result['found']:.1%}",
-             verdict(result["found"] >= TARGET_FOUND)],
-            ["check ÷ reference MinHash of the page (median of per-page ratios)", f"{ratio:.2f}×", "—"],
-        ]),
-        "",
-    ])
+    return "\n".join(
+        [
+            header(f"Check latency, {n:,}-article archive", "check_bench.py", notes),
+            f"(a) Opening the archive in a new process, median of {args.open_runs} "
+            f"(how long opening it takes for {n:,} articles):",
+            "",
+            table(["step", "median", "range"], open_rows),
+            "",
+            f"(b), (c) One page, {args.pages} pages:",
+            "",
+            table(["", "p50", "p90", "p99"], rows),
+            "",
+            table(["recall and work", ""], quality),
+            "",
+            "Where the time goes: each step of `check_text` redone separately on the same pages "
+            "(median per page; the steps' medians need not add up to the median check):",
+            "",
+            table(["step", "median"], [[STAGES[name], ms(value)] for name, value in steps.items()]),
+            "",
+            table(
+                ["target", "measured", "result"],
+                [
+                    [f"check p50 ≤ {TARGET_P50 * 1000:g} ms", ms(p50), verdict(p50 <= TARGET_P50)],
+                    [
+                        f"excerpt still found (≥ {TARGET_FOUND:.0%} of pages)",
+                        f"{result['found']:.1%}",
+                        verdict(result["found"] >= TARGET_FOUND),
+                    ],
+                    [
+                        "check ÷ reference MinHash of the page (median of per-page ratios)",
+                        f"{ratio:.2f}×",
+                        "—",
+                    ],
+                ],
+            ),
+            "",
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=100_000, help="archive size (default 100000)")
     parser.add_argument("--pages", type=int, default=200, help="pages timed (default 200)")
     parser.add_argument("--warmup", type=int, default=20, help="pages checked first, not timed (default 20)")

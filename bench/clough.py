@@ -56,9 +56,14 @@ def decide(corpus: Path, settings: Settings) -> list[Decision]:
         source_name = f"orig_task{row['Task']}.txt"
         article = Article(id=0, url=source_name, body=read(corpus / source_name))
         match = match_article(article, tokenize(read(corpus / row["File"])), settings)
-        decisions.append(Decision(row["File"], row["Category"],
-                                  match.verdict if match else None,
-                                  match.scores.coverage if match else 0.0))
+        decisions.append(
+            Decision(
+                row["File"],
+                row["Category"],
+                match.verdict if match else None,
+                match.scores.coverage if match else 0.0,
+            )
+        )
     return decisions
 
 

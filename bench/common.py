@@ -47,7 +47,7 @@ def shingles(text: str, size: int = SHINGLE) -> list[bytes]:
     words = normalize(text).split()
     if len(words) < size:
         return [" ".join(words).encode()] if words else []
-    return [" ".join(words[i:i + size]).encode() for i in range(len(words) - size + 1)]
+    return [" ".join(words[i : i + size]).encode() for i in range(len(words) - size + 1)]
 
 
 def token_loop_minhash(text: str, num_perm: int = NUM_PERM) -> MinHash:
@@ -76,8 +76,14 @@ def bulk_minhashes(texts: Sequence[str], num_perm: int = NUM_PERM) -> list[MinHa
 def commit() -> str:
     """`git rev-parse --short HEAD`, or "uncommitted" outside a repository."""
     try:
-        found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                               text=True, timeout=10, check=True)
+        found = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
     except (OSError, subprocess.SubprocessError):
         return "uncommitted"
     return found.stdout.strip() or "uncommitted"

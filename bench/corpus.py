@@ -40,12 +40,60 @@ ELIDED = ("jusqu", "lorsqu", "puisqu", "quoiqu", "presqu", "qu", "c", "d", "j", 
 # Before a vowel these are written elided: a random jump may put "de" before "usine".
 ELIDE = {"de": "d’", "le": "l’", "la": "l’", "que": "qu’", "ne": "n’", "se": "s’", "je": "j’", "me": "m’"}
 VOWELS = frozenset("aeiouyéèêëàâîïôûùhAEIOUYÉÈÊÀÂÎÔÛH")  # h: « l’hôpital » (h aspiré is rarer)
-SPACE_BEFORE = {",": "", ".": "", ")": "", "%": "\u00a0", ";": "\u202f", "?": "\u202f", "!": "\u202f",
-                ":": "\u00a0", "»": "\u00a0"}
+SPACE_BEFORE = {
+    ",": "",
+    ".": "",
+    ")": "",
+    "%": "\u00a0",
+    ";": "\u202f",
+    "?": "\u202f",
+    "!": "\u202f",
+    ":": "\u00a0",
+    "»": "\u00a0",
+}
 SECTIONS = ("Économie", "Société", "Politique", "Culture", "Sports", "Régions", "International")
-_SYLLABLES = ("ba", "ben", "cha", "da", "di", "el", "fa", "ra", "ri", "ha", "ka", "ki", "la", "li",
-              "ma", "mi", "mou", "na", "nour", "ou", "sa", "si", "ta", "ti", "za", "zi", "dja", "bel",
-              "ham", "kar", "mes", "sli", "tah", "mer", "zou", "ar", "is", "an", "en", "ol")
+_SYLLABLES = (
+    "ba",
+    "ben",
+    "cha",
+    "da",
+    "di",
+    "el",
+    "fa",
+    "ra",
+    "ri",
+    "ha",
+    "ka",
+    "ki",
+    "la",
+    "li",
+    "ma",
+    "mi",
+    "mou",
+    "na",
+    "nour",
+    "ou",
+    "sa",
+    "si",
+    "ta",
+    "ti",
+    "za",
+    "zi",
+    "dja",
+    "bel",
+    "ham",
+    "kar",
+    "mes",
+    "sli",
+    "tah",
+    "mer",
+    "zou",
+    "ar",
+    "is",
+    "an",
+    "en",
+    "ol",
+)
 
 _VOWEL_SYLLABLES = tuple(s for s in _SYLLABLES if s[0] in "aeiou")
 
@@ -80,10 +128,14 @@ class FrenchNews:
         self.punct = [token in PUNCT or token == PARAGRAPH for token in self.tokens]
         # Lists with repeats: a uniform index into them draws by frequency, with no bisect.
         self.follow = [follow.get(i, [ids["."]]) for i in range(len(self.tokens))]
-        self.unigram = [i for i, n in sorted(counts.items()) if not (self.punct[i] or self.particle[i])
-                        for _ in range(n)]
-        self.words = sorted(t for i, t in enumerate(self.tokens)
-                            if not (self.punct[i] or self.particle[i] or self.proper[i] or self.number[i]))
+        self.unigram = [
+            i for i, n in sorted(counts.items()) if not (self.punct[i] or self.particle[i]) for _ in range(n)
+        ]
+        self.words = sorted(
+            t
+            for i, t in enumerate(self.tokens)
+            if not (self.punct[i] or self.particle[i] or self.proper[i] or self.number[i])
+        )
         self._start, self._dot = ids[PARAGRAPH], ids["."]
 
     # --- public API ---
@@ -156,8 +208,9 @@ class FrenchNews:
                 page.word(self._word(i, rng, names), before_vowel)
         return page.text()
 
-    def _rendered_first(self, ids: list[int], position: int, rng: random.Random,
-                        names: dict[int, str]) -> str:
+    def _rendered_first(
+        self, ids: list[int], position: int, rng: random.Random, names: dict[int, str]
+    ) -> str:
         """The first letter the next token will be written with ("" at the end)."""
         if position >= len(ids):
             return ""
@@ -241,9 +294,15 @@ def default_model(seed: int = 0) -> FrenchNews:
     return FrenchNews(seed)
 
 
-def page_with_excerpt(article_body: str, words: int = 60, page_words: int = 1500,
-                      rng: random.Random | None = None, *, edit_every: int = 0,
-                      model: FrenchNews | None = None) -> tuple[str, tuple[int, int]]:
+def page_with_excerpt(
+    article_body: str,
+    words: int = 60,
+    page_words: int = 1500,
+    rng: random.Random | None = None,
+    *,
+    edit_every: int = 0,
+    model: FrenchNews | None = None,
+) -> tuple[str, tuple[int, int]]:
     """A page of about `page_words` words hiding `words` consecutive words of `article_body`.
 
     The excerpt is cut at word boundaries of the original text (words as the matcher counts
@@ -271,15 +330,16 @@ def _excerpt(body: str, words: int, rng: random.Random) -> str:
     if len(tokens) <= words:
         return body
     first = rng.randrange(len(tokens) - words + 1)
-    return body[int(tokens.starts[first]):int(tokens.ends[first + words - 1])]
+    return body[int(tokens.starts[first]) : int(tokens.ends[first + words - 1])]
 
 
 def _edit(excerpt: str, every: int, rng: random.Random, vocabulary: list[str]) -> str:
     """Replace one word in each run of `every` words by a random other word."""
     tokens = tokenize(excerpt)
     spans = list(zip(tokens.starts.tolist(), tokens.ends.tolist(), strict=True))
-    chosen = [spans[block + rng.randrange(min(every, len(spans) - block))]
-              for block in range(0, len(spans), every)]
+    chosen = [
+        spans[block + rng.randrange(min(every, len(spans) - block))] for block in range(0, len(spans), every)
+    ]
     for start, end in reversed(chosen):
         replacement = rng.choice(vocabulary)
         while replacement.lower() == excerpt[start:end].lower():
@@ -301,7 +361,7 @@ def _tokens(body: str) -> list[str]:
             continue
         while (elided := _ELISION.match(token)) and len(token) > elided.end():
             out.append(elided.group(1).lower() + "’")
-            token = token[elided.end():]
+            token = token[elided.end() :]
         if token[0].isdigit() or token in PUNCT or _LATIN.match(token):
             out.append(token.replace("'", "’"))
     return _lower_sentence_starts(out)
@@ -351,18 +411,25 @@ def _name(rng: random.Random, vowel: bool = False) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     """Print sample articles, or a page hiding an excerpt (the excerpt between ⟦ ⟧)."""
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=1, help="articles to print (default 1)")
     parser.add_argument("--first", type=int, default=0, help="number of the first (default 0)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
-    parser.add_argument("--page", type=int, metavar="WORDS", default=0,
-                        help="print instead a 1,500-word page hiding WORDS words of article --first")
+    parser.add_argument(
+        "--page",
+        type=int,
+        metavar="WORDS",
+        default=0,
+        help="print instead a 1,500-word page hiding WORDS words of article --first",
+    )
     args = parser.parse_args(argv)
     news = FrenchNews(seed=args.seed)
     if args.page:
-        page, (start, end) = page_with_excerpt(news.article(args.first), args.page,
-                                               rng=random.Random(args.first), model=news)
+        page, (start, end) = page_with_excerpt(
+            news.article(args.first), args.page, rng=random.Random(args.first), model=news
+        )
         print(f"{page[:start]}⟦{page[start:end]}⟧{page[end:]}")
         return
     for number in range(args.first, args.first + args.articles):

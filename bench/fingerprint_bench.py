@@ -102,41 +102,60 @@ def run(args: argparse.Namespace) -> str:
     news = FrenchNews(seed=args.seed)
     progress(f"generating {args.per_round * (args.rounds + 1):,} articles …")
     pool = list(news.articles(args.per_round * (args.rounds + 1), chars=args.chars))
-    warmup, pool = pool[:args.per_round], pool[args.per_round:]
+    warmup, pool = pool[: args.per_round], pool[args.per_round :]
     counts = sizes(warmup, args.round_seconds)
     rates: dict[str, list[float]] = {name: [] for name in CONTENDERS}
     for round_number in range(args.rounds):
-        texts = pool[round_number * args.per_round:(round_number + 1) * args.per_round]
+        texts = pool[round_number * args.per_round : (round_number + 1) * args.per_round]
         for name, function in CONTENDERS.items():
-            rates[name].append(timed(function, texts[:counts[name]]))
-        progress(f"round {round_number + 1}/{args.rounds}: "
-                 + ", ".join(f"{name[0]} {rates[name][-1]:,.0f}/s" for name in CONTENDERS))
+            rates[name].append(timed(function, texts[: counts[name]]))
+        progress(
+            f"round {round_number + 1}/{args.rounds}: "
+            + ", ".join(f"{name[0]} {rates[name][-1]:,.0f}/s" for name in CONTENDERS)
+        )
     if args.profile:
         profile("fingerprint() on 2,000 articles", lambda: ours(pool[:2000]))
     return report(args, pool, counts, rates)
 
 
-def report(args: argparse.Namespace, pool: Sequence[str], counts: dict[str, int],
-           rates: dict[str, list[float]]) -> str:
+def report(
+    args: argparse.Namespace, pool: Sequence[str], counts: dict[str, int], rates: dict[str, list[float]]
+) -> str:
     ours_name = next(iter(CONTENDERS))
     size = sum(len(text.encode()) for text in pool) / len(pool)
     rows, ratio = [], {}
     for name in CONTENDERS:
         ratio[name] = median([a / b for a, b in zip(rates[ours_name], rates[name], strict=True)])
-        rows.append([name, number(median(rates[name])), f"{1e6 / median(rates[name]):,.0f}",
-                     f"{number(min(rates[name]))}–{number(max(rates[name]))}", counts[name],
-                     "1×" if name == ours_name else f"{ratio[name]:.1f}×"])
+        rows.append(
+            [
+                name,
+                number(median(rates[name])),
+                f"{1e6 / median(rates[name]):,.0f}",
+                f"{number(min(rates[name]))}–{number(max(rates[name]))}",
+                counts[name],
+                "1×" if name == ours_name else f"{ratio[name]:.1f}×",
+            ]
+        )
     names = list(CONTENDERS)
     rate = median(rates[ours_name])
     loop, batch, bulk_ratio = ratio[names[1]], ratio[names[2]], ratio[names[3]]
     targets = [
         [f"≥ {TARGET_RATE:,} articles/s (A)", number(rate), verdict(rate >= TARGET_RATE)],
-        [f"≥ {TARGET_LOOP:g}× the per-token update() loop (A ÷ B)", f"{loop:.1f}×",
-         verdict(loop >= TARGET_LOOP)],
-        [f"≥ {TARGET_BATCH:g}× the batch API, update_batch (A ÷ C)", f"{batch:.1f}×",
-         verdict(batch >= TARGET_BATCH)],
-        [f"≥ {TARGET_BATCH:g}× the batch API, MinHash.bulk (A ÷ D)", f"{bulk_ratio:.1f}×",
-         verdict(bulk_ratio >= TARGET_BATCH)],
+        [
+            f"≥ {TARGET_LOOP:g}× the per-token update() loop (A ÷ B)",
+            f"{loop:.1f}×",
+            verdict(loop >= TARGET_LOOP),
+        ],
+        [
+            f"≥ {TARGET_BATCH:g}× the batch API, update_batch (A ÷ C)",
+            f"{batch:.1f}×",
+            verdict(batch >= TARGET_BATCH),
+        ],
+        [
+            f"≥ {TARGET_BATCH:g}× the batch API, MinHash.bulk (A ÷ D)",
+            f"{bulk_ratio:.1f}×",
+            verdict(bulk_ratio >= TARGET_BATCH),
+        ],
     ]
     notes = [
         f"input: {len(pool):,} distinct synthetic French articles (bench/corpus.py, seed {args.seed}),"
@@ -147,24 +166,44 @@ def report(args: argparse.Namespace, pool: Sequence[str], counts: dict[str, int]
         "B–D normalize with compliance.normalize.normalize and hash shingles with datasketch's "
         "default SHA-1",
     ]
-    return "\n".join([
-        header("Fingerprint throughput", "fingerprint_bench.py", notes),
-        table(["contender", "articles/s (median)", "µs/article", "range over rounds",
-               "articles per round", "A ÷ this (median of per-round ratios)"], rows),
-        "",
-        table(["target", "measured", "result"], targets),
-        "",
-    ])
+    return "\n".join(
+        [
+            header("Fingerprint throughput", "fingerprint_bench.py", notes),
+            table(
+                [
+                    "contender",
+                    "articles/s (median)",
+                    "µs/article",
+                    "range over rounds",
+                    "articles per round",
+                    "A ÷ this (median of per-round ratios)",
+                ],
+                rows,
+            ),
+            "",
+            table(["target", "measured", "result"], targets),
+            "",
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=15, help="rounds of A B C D E (default 15)")
-    parser.add_argument("--per-round", type=int, default=400,
-                        help="new articles read per round; slow contenders take the first few (default 400)")
-    parser.add_argument("--round-seconds", type=float, default=0.2,
-                        help="about how long each contender runs per round (default 0.2)")
+    parser.add_argument(
+        "--per-round",
+        type=int,
+        default=400,
+        help="new articles read per round; slow contenders take the first few (default 400)",
+    )
+    parser.add_argument(
+        "--round-seconds",
+        type=float,
+        default=0.2,
+        help="about how long each contender runs per round (default 0.2)",
+    )
     parser.add_argument("--chars", type=int, default=5000, help="characters per article (default 5000)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of A to stderr")

@@ -54,9 +54,11 @@ def loop_fingerprint(text: str, settings: Settings) -> Fingerprint:
     """Our Fingerprint fields, with the MinHash computed by datasketch's per-token update() loop."""
     shingles = shingle_hashes(token_hashes(text), settings.shingle_size)
     signature = token_loop_minhash(text, settings.num_perm).hashvalues
-    return Fingerprint(params=settings.fingerprint_params(),
-                       signature=np.asarray(signature, dtype=np.uint32),
-                       windows=window_minima(shingles, settings.window))
+    return Fingerprint(
+        params=settings.fingerprint_params(),
+        signature=np.asarray(signature, dtype=np.uint32),
+        windows=window_minima(shingles, settings.window),
+    )
 
 
 # --- one ingest, in its own process ---------------------------------------------------------------
@@ -81,8 +83,13 @@ def child(kind: str, jsonl: Path, database: Path, profiled: bool) -> dict[str, A
     archive.close()
     if report.failed or not report.ingested:
         raise SystemExit(f"ingest failed: {report}")
-    return {"articles": report.ingested, "open": opened - start, "ingest": done - opened, **spent,
-            "total": done - start}
+    return {
+        "articles": report.ingested,
+        "open": opened - start,
+        "ingest": done - opened,
+        **spent,
+        "total": done - start,
+    }
 
 
 def _timing(function: Callable[..., Any], spent: dict[str, float], key: str) -> Callable[..., Any]:
@@ -92,12 +99,21 @@ def _timing(function: Callable[..., Any], spent: dict[str, float], key: str) -> 
             return function(*args, **kwargs)
         finally:
             spent[key] += time.perf_counter() - start
+
     return timed
 
 
 def spawn(kind: str, jsonl: Path, database: Path, profiled: bool = False) -> dict[str, Any]:
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", kind,
-               "--jsonl", str(jsonl), "--database", str(database)] + (["--profile"] if profiled else [])
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        kind,
+        "--jsonl",
+        str(jsonl),
+        "--database",
+        str(database),
+    ] + (["--profile"] if profiled else [])
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True, check=True)
     return json.loads(done.stdout.strip().splitlines()[-1]) if not profiled else {}
 
@@ -116,8 +132,10 @@ def run(args: argparse.Namespace, folder: Path) -> str:
     start = time.perf_counter()
     files: dict[tuple[str, int], Path] = {}
     for run_number in range(args.runs):
-        for kind, count, offset in (("ours", args.articles, 0), ("loop", args.reference_articles,
-                                                                  REFERENCE_OFFSET)):
+        for kind, count, offset in (
+            ("ours", args.articles, 0),
+            ("loop", args.reference_articles, REFERENCE_OFFSET),
+        ):
             files[kind, run_number] = folder / f"{kind}-{run_number}.jsonl"
             write_jsonl(news, files[kind, run_number], offset + run_number * count, count)
     written = time.perf_counter() - start
@@ -128,16 +146,23 @@ def run(args: argparse.Namespace, folder: Path) -> str:
         for kind in ("ours", "loop"):
             result = spawn(kind, files[kind, run_number], folder / f"{kind}-{run_number}.db")
             results[kind].append(result)
-            progress(f"run {run_number + 1}/{args.runs} {kind}: {result['articles']:,} articles, "
-                     f"{result['articles'] / result['total']:,.0f}/s")
+            progress(
+                f"run {run_number + 1}/{args.runs} {kind}: {result['articles']:,} articles, "
+                f"{result['articles'] / result['total']:,.0f}/s"
+            )
     if args.profile:
         spawn("ours", files["ours", 0], folder / "profile.db", profiled=True)
     db_size = (folder / "ours-0.db").stat().st_size
     return report(args, results, written, size, db_size)
 
 
-def report(args: argparse.Namespace, results: dict[str, list[dict[str, Any]]], written: float,
-           jsonl_bytes: int, db_bytes: int) -> str:
+def report(
+    args: argparse.Namespace,
+    results: dict[str, list[dict[str, Any]]],
+    written: float,
+    jsonl_bytes: int,
+    db_bytes: int,
+) -> str:
     rates = {kind: [r["articles"] / r["total"] for r in runs] for kind, runs in results.items()}
     ratio = median([a / b for a, b in zip(rates["ours"], rates["loop"], strict=True)])
     names = {"ours": "ours: fingerprint()", "loop": "reference: MinHash by per-token update() loop"}
@@ -146,11 +171,19 @@ def report(args: argparse.Namespace, results: dict[str, list[dict[str, Any]]], w
         pick = sorted(runs, key=lambda r: r["articles"] / r["total"])[len(runs) // 2]  # the median run
         per = 1e6 / pick["articles"]
         rest = pick["ingest"] - pick["fingerprint"] - pick["sync"]
-        rows.append([names[kind], f"{pick['articles']:,}", number(median(rates[kind])),
-                     f"{number(min(rates[kind]))}–{number(max(rates[kind]))}",
-                     f"{pick['total']:.2f} s", f"{pick['open'] * 1000:.0f} ms",
-                     f"{pick['fingerprint'] * per:,.0f} µs", f"{rest * per:,.0f} µs",
-                     f"{pick['sync'] * per:,.0f} µs"])
+        rows.append(
+            [
+                names[kind],
+                f"{pick['articles']:,}",
+                number(median(rates[kind])),
+                f"{number(min(rates[kind]))}–{number(max(rates[kind]))}",
+                f"{pick['total']:.2f} s",
+                f"{pick['open'] * 1000:.0f} ms",
+                f"{pick['fingerprint'] * per:,.0f} µs",
+                f"{rest * per:,.0f} µs",
+                f"{pick['sync'] * per:,.0f} µs",
+            ]
+        )
     rate = median(rates["ours"])
     notes = [
         f"input: {args.articles:,} synthetic French articles per run (bench/corpus.py, seed {args.seed}), "
@@ -162,32 +195,57 @@ def report(args: argparse.Namespace, results: dict[str, list[dict[str, Any]]], w
         f"database after one run of ours: {db_bytes / 1e6:,.0f} MB "
         f"({db_bytes / args.articles / 1000:,.1f} KB per article)",
     ]
-    return "\n".join([
-        header("Ingest throughput", "ingest_bench.py", notes),
-        table(["contender", "articles", "articles/s (median)", "range over runs", "median run",
-               "schema open", "fingerprint / article", "read + store / article",
-               "index sync / article"], rows),
-        "",
-        table(["target", "measured", "result"], [
-            [f"≥ {TARGET_RATE:,} articles/s, everything included", number(rate),
-             verdict(rate >= TARGET_RATE)],
-            ["ours ÷ reference (median of per-run ratios)", f"{ratio:.1f}×", "—"],
-        ]),
-        "",
-    ])
+    return "\n".join(
+        [
+            header("Ingest throughput", "ingest_bench.py", notes),
+            table(
+                [
+                    "contender",
+                    "articles",
+                    "articles/s (median)",
+                    "range over runs",
+                    "median run",
+                    "schema open",
+                    "fingerprint / article",
+                    "read + store / article",
+                    "index sync / article",
+                ],
+                rows,
+            ),
+            "",
+            table(
+                ["target", "measured", "result"],
+                [
+                    [
+                        f"≥ {TARGET_RATE:,} articles/s, everything included",
+                        number(rate),
+                        verdict(rate >= TARGET_RATE),
+                    ],
+                    ["ours ÷ reference (median of per-run ratios)", f"{ratio:.1f}×", "—"],
+                ],
+            ),
+            "",
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=5000, help="articles per run (default 5000)")
-    parser.add_argument("--reference-articles", type=int, default=400,
-                        help="articles per reference run, which is much slower (default 400)")
+    parser.add_argument(
+        "--reference-articles",
+        type=int,
+        default=400,
+        help="articles per reference run, which is much slower (default 400)",
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs of each (default 3)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--keep", action="store_true", help="keep the JSONL and SQLite files")
-    parser.add_argument("--profile", action="store_true",
-                        help="after the runs, print a cProfile of one ingest to stderr")
+    parser.add_argument(
+        "--profile", action="store_true", help="after the runs, print a cProfile of one ingest to stderr"
+    )
     parser.add_argument("--child", choices=("ours", "loop"), help=argparse.SUPPRESS)
     parser.add_argument("--jsonl", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--database", type=Path, help=argparse.SUPPRESS)

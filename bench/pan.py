@@ -79,8 +79,14 @@ def detect(corpus: Path, pair: Pair, settings: Settings) -> list[Annotation]:
     source = _read(corpus / "src" / pair.src)
     suspicious = _read(corpus / "susp" / pair.susp)
     return [
-        Annotation(pair.susp, pair.src, p.page_start, p.page_end - p.page_start,
-                   p.article_start, p.article_end - p.article_start)
+        Annotation(
+            pair.susp,
+            pair.src,
+            p.page_start,
+            p.page_end - p.page_start,
+            p.article_start,
+            p.article_end - p.article_start,
+        )
         for p in align_texts(source, suspicious, settings)
     ]
 
@@ -106,8 +112,9 @@ class Tally:
         return evaluate(self.cases, self.detections)
 
 
-def run(corpus: Path, pairs: list[Pair], settings: Settings, out: Path | None = None,
-        progress: bool = False) -> dict[str, Tally]:
+def run(
+    corpus: Path, pairs: list[Pair], settings: Settings, out: Path | None = None, progress: bool = False
+) -> dict[str, Tally]:
     """Align every pair, write its detections when `out` is given, and tally by subcorpus."""
     tallies: dict[str, Tally] = defaultdict(lambda: Tally([], []))
     for pair in _progress(pairs, progress):
@@ -137,8 +144,10 @@ def _progress(items: list[Pair], show: bool) -> Iterator[Pair]:
         if tty and (done == total or done % 10 == 0):
             filled = int(30 * done / total)
             eta = elapsed / done * (total - done)
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} "
-                             f"{elapsed:6.1f}s elapsed, {eta:5.1f}s left")
+            sys.stderr.write(
+                f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} "
+                f"{elapsed:6.1f}s elapsed, {eta:5.1f}s left"
+            )
             sys.stderr.flush()
         elif not tty and (elapsed - last_line >= 10 or done == total):
             last_line = elapsed
@@ -149,8 +158,10 @@ def _progress(items: list[Pair], show: bool) -> Iterator[Pair]:
 
 def report(tallies: dict[str, Tally]) -> Iterable[str]:
     """The table of measures, one line per subcorpus and one for the whole corpus."""
-    yield (f"{'subcorpus':28} {'pairs':>6} {'cases':>6} {'dets':>6} {'prec':>7} {'rec':>7} "
-           f"{'gran':>7} {'plagdet':>8}")
+    yield (
+        f"{'subcorpus':28} {'pairs':>6} {'cases':>6} {'dets':>6} {'prec':>7} {'rec':>7} "
+        f"{'gran':>7} {'plagdet':>8}"
+    )
     everything = Tally([], [])
     for name in sorted(tallies):
         tally = tallies[name]
@@ -160,8 +171,10 @@ def report(tallies: dict[str, Tally]) -> Iterable[str]:
         everything.flagged_pairs += tally.flagged_pairs
         if name == NEGATIVES:
             share = tally.flagged_pairs / tally.pairs if tally.pairs else 0.0
-            yield (f"{name:28} {tally.pairs:6d} {0:6d} {len(tally.detections):6d}   pairs with a "
-                   f"detection: {tally.flagged_pairs} ({share:.1%})")
+            yield (
+                f"{name:28} {tally.pairs:6d} {0:6d} {len(tally.detections):6d}   pairs with a "
+                f"detection: {tally.flagged_pairs} ({share:.1%})"
+            )
         else:
             yield _line(name, tally)
     yield _line("entire corpus", everything)
@@ -169,8 +182,10 @@ def report(tallies: dict[str, Tally]) -> Iterable[str]:
 
 def _line(name: str, tally: Tally) -> str:
     m = tally.measures()
-    return (f"{name:28} {tally.pairs:6d} {m.cases:6d} {m.detections:6d} {m.precision:7.4f} "
-            f"{m.recall:7.4f} {m.granularity:7.4f} {m.plagdet:8.4f}")
+    return (
+        f"{name:28} {tally.pairs:6d} {m.cases:6d} {m.detections:6d} {m.precision:7.4f} "
+        f"{m.recall:7.4f} {m.granularity:7.4f} {m.plagdet:8.4f}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -78,8 +78,12 @@ def _overlaps(a: Range, b: Range) -> bool:
 
 def detects(detection: Annotation, case: Annotation) -> bool:
     """Whether `detection` detects `case`: same documents, overlapping in both of them."""
-    return (detection.susp == case.susp and detection.src == case.src
-            and _overlaps(detection.this, case.this) and _overlaps(detection.source, case.source))
+    return (
+        detection.susp == case.susp
+        and detection.src == case.src
+        and _overlaps(detection.this, case.this)
+        and _overlaps(detection.source, case.source)
+    )
 
 
 def _covered(target: Range, ranges: Iterable[Range]) -> int:
@@ -96,8 +100,9 @@ def _covered(target: Range, ranges: Iterable[Range]) -> int:
 
 def _shared(target: Annotation, others: list[Annotation]) -> int:
     """|target ∩ ∪ others|, counting characters of both documents."""
-    return (_covered(target.this, (o.this for o in others))
-            + _covered(target.source, (o.source for o in others)))
+    return _covered(target.this, (o.this for o in others)) + _covered(
+        target.source, (o.source for o in others)
+    )
 
 
 def evaluate(cases: Iterable[Annotation], detections: Iterable[Annotation]) -> Measures:
@@ -116,8 +121,11 @@ def evaluate(cases: Iterable[Annotation], detections: Iterable[Annotation]) -> M
             recall_sum += _shared(case, [detection_list[i] for i in hits]) / case.size if case.size else 0
             found += len(hits)
             detected_cases += 1
-    precision_sum = sum(_shared(detection_list[i], detected) / detection_list[i].size
-                        for i, detected in detected_by.items() if detection_list[i].size)
+    precision_sum = sum(
+        _shared(detection_list[i], detected) / detection_list[i].size
+        for i, detected in detected_by.items()
+        if detection_list[i].size
+    )
     if not case_list and not detection_list:
         return Measures(1.0, 1.0, 1.0, 0, 0)
     if not case_list or not detection_list:
@@ -136,10 +144,16 @@ def read_annotations(path: Path, name: str) -> list[Annotation]:
     root = ET.parse(path).getroot()
     susp = root.get("reference", "")
     return [
-        Annotation(susp, feature.get("source_reference", ""),
-                   int(feature.get("this_offset", 0)), int(feature.get("this_length", 0)),
-                   int(feature.get("source_offset", 0)), int(feature.get("source_length", 0)))
-        for feature in root.iter("feature") if feature.get("name") == name
+        Annotation(
+            susp,
+            feature.get("source_reference", ""),
+            int(feature.get("this_offset", 0)),
+            int(feature.get("this_length", 0)),
+            int(feature.get("source_offset", 0)),
+            int(feature.get("source_length", 0)),
+        )
+        for feature in root.iter("feature")
+        if feature.get("name") == name
     ]
 
 
@@ -147,11 +161,17 @@ def write_detections(path: Path, susp: str, detections: Iterable[Annotation]) ->
     """One PAN detection file: `<document reference=susp>` with a feature per detection."""
     root = ET.Element("document", reference=susp)
     for d in detections:
-        ET.SubElement(root, "feature", {
-            "name": "detected-plagiarism",
-            "this_offset": str(d.this_offset), "this_length": str(d.this_length),
-            "source_reference": d.src,
-            "source_offset": str(d.source_offset), "source_length": str(d.source_length),
-        })
+        ET.SubElement(
+            root,
+            "feature",
+            {
+                "name": "detected-plagiarism",
+                "this_offset": str(d.this_offset),
+                "this_length": str(d.this_length),
+                "source_reference": d.src,
+                "source_offset": str(d.source_offset),
+                "source_length": str(d.source_length),
+            },
+        )
     ET.indent(root)
     path.write_text(ET.tostring(root, encoding="unicode") + "\n", encoding="utf-8")

@@ -108,8 +108,9 @@ def window_starts(count: int, size: int, stride: int) -> list[int]:
 class LshMethod:
     """B (window > 0): MinHashLSH over article windows; C (window 0): over whole articles."""
 
-    def __init__(self, bodies: Sequence[str], threshold: float, window: int = 0, stride: int = 0,
-                 query_stride: int = 0) -> None:
+    def __init__(
+        self, bodies: Sequence[str], threshold: float, window: int = 0, stride: int = 0, query_stride: int = 0
+    ) -> None:
         self.window, self.stride, self.query_stride = window, stride, query_stride
         self.template = MinHash(num_perm=NUM_PERM, hashfunc=_identity)
         self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
@@ -118,8 +119,11 @@ class LshMethod:
                 self.lsh.insert((number_, key), sketch, check_duplication=False)
 
     def _sketches(self, hashes: np.ndarray, stride: int) -> Iterator[tuple[int, MinHash]]:
-        parts = ([hashes[s:s + self.window] for s in window_starts(len(hashes), self.window, stride)]
-                 if self.window else [hashes])
+        parts = (
+            [hashes[s : s + self.window] for s in window_starts(len(hashes), self.window, stride)]
+            if self.window
+            else [hashes]
+        )
         for key, part in enumerate(parts):
             sketch = self.template.copy()
             sketch.update_batch(part)
@@ -204,8 +208,9 @@ def make_pages(bodies: Sequence[str], news: FrenchNews, args: argparse.Namespace
         pages[words, every] = []
         for _ in range(args.pages):
             source = rng.randrange(len(bodies))
-            page, span = page_with_excerpt(bodies[source], words, args.page_words, rng,
-                                           edit_every=every, model=news)
+            page, span = page_with_excerpt(
+                bodies[source], words, args.page_words, rng, edit_every=every, model=news
+            )
             pages[words, every].append((page, span, source))
     return pages
 
@@ -225,8 +230,10 @@ def query_all(methods: dict, pages: dict) -> dict:
                 tally.times.append(time.perf_counter() - start)
                 tally.hits += hit
                 tally.candidates += count
-        progress(f"queried {len(items)} pages with excerpts of {setting[0]} words"
-                 + (f", 1 in {setting[1]} changed" if setting[1] else ""))
+        progress(
+            f"queried {len(items)} pages with excerpts of {setting[0]} words"
+            + (f", 1 in {setting[1]} changed" if setting[1] else "")
+        )
     return tallies
 
 
@@ -243,23 +250,26 @@ def run(args: argparse.Namespace) -> str:
     return report(args, builds, sizes, bands, tallies, pages)
 
 
-def report(args: argparse.Namespace, builds: dict, sizes: dict, bands: dict, tallies: dict,
-           pages: dict) -> str:
+def report(
+    args: argparse.Namespace, builds: dict, sizes: dict, bands: dict, tallies: dict, pages: dict
+) -> str:
     n, s = args.articles, Settings()
     described = {
         "A": f"window minima: {s.shingle_size}-word shingles, window {s.window} shingles (any shared run of "
-             f"{s.window + s.shingle_size - 1} words shares a minimum), max_df {s.max_df}, top "
-             f"{s.max_candidates}; fingerprint() + in-memory PassageIndex",
+        f"{s.window + s.shingle_size - 1} words shares a minimum), max_df {s.max_df}, top "
+        f"{s.max_candidates}; fingerprint() + in-memory PassageIndex",
         "A+check": "A stored: `Archive.ingest` into SQLite (bodies, fingerprints, index files); "
-                   "size = index files only",
+        "size = index files only",
         "B": f"MinHashLSH over windows of {args.window} shingles, stride {args.stride} (query stride "
-             f"{args.query_stride}), num_perm {NUM_PERM}, threshold {args.window_threshold} "
-             f"(b={bands['B'][0]}, r={bands['B'][1]}); size = pickled index",
+        f"{args.query_stride}), num_perm {NUM_PERM}, threshold {args.window_threshold} "
+        f"(b={bands['B'][0]}, r={bands['B'][1]}); size = pickled index",
         "C": f"MinHashLSH over whole articles, num_perm {NUM_PERM}, threshold {args.article_threshold} "
-             f"(b={bands['C'][0]}, r={bands['C'][1]}); size = pickled index",
+        f"(b={bands['C'][0]}, r={bands['C'][1]}); size = pickled index",
     }
-    build_rows = [[name, described[name], f"{builds[name]:.1f} s", number(n / builds[name]),
-                   number(sizes[name] / n)] for name in METHODS]
+    build_rows = [
+        [name, described[name], f"{builds[name]:.1f} s", number(n / builds[name]), number(sizes[name] / n)]
+        for name in METHODS
+    ]
     rows = []
     for setting in pages:
         words, every = setting
@@ -268,8 +278,11 @@ def report(args: argparse.Namespace, builds: dict, sizes: dict, bands: dict, tal
         for name in METHODS:
             t = tallies[setting, name]
             count = len(t.times)
-            row += [f"{t.hits / count:.0%}", f"{t.candidates / count:.1f}",
-                    f"{percentile(t.times, 50) * 1000:.1f}"]
+            row += [
+                f"{t.hits / count:.0%}",
+                f"{t.candidates / count:.1f}",
+                f"{percentile(t.times, 50) * 1000:.1f}",
+            ]
         rows.append(row)
     measures = ("recall", "cand.", "p50 ms")
     head = ["hidden excerpt"] + [f"{name} {what}" for name in METHODS for what in measures]
@@ -283,18 +296,21 @@ def report(args: argparse.Namespace, builds: dict, sizes: dict, bands: dict, tal
         "passage reaches past them); cand.: candidates per page (A+check: articles reported, the "
         "source included); p50: query time, page text in, candidates (or matches) out",
     ]
-    return "\n".join([
-        header(f"Retrieval: passage index vs MinHashLSH, {n:,} articles", "retrieval_bench.py", notes),
-        table(["method", "parameters", "index build", "articles/s", "index bytes / article"], build_rows),
-        "",
-        table(head, rows),
-        "",
-    ])
+    return "\n".join(
+        [
+            header(f"Retrieval: passage index vs MinHashLSH, {n:,} articles", "retrieval_bench.py", notes),
+            table(["method", "parameters", "index build", "articles/s", "index bytes / article"], build_rows),
+            "",
+            table(head, rows),
+            "",
+        ]
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=int, default=2000, help="archive size (default 2000)")
     parser.add_argument("--pages", type=int, default=100, help="pages per excerpt length (default 100)")
     parser.add_argument("--page-words", type=int, default=1500, help="page length in words (default 1500)")
@@ -302,8 +318,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--stride", type=int, default=12, help="B: article window stride (default 12)")
     parser.add_argument("--query-stride", type=int, default=4, help="B: page window stride (default 4)")
     parser.add_argument("--window-threshold", type=float, default=0.5, help="B: LSH threshold (default 0.5)")
-    parser.add_argument("--article-threshold", type=float, default=0.3,
-                        help="C: LSH threshold (default 0.3)")
+    parser.add_argument("--article-threshold", type=float, default=0.3, help="C: LSH threshold (default 0.3)")
     parser.add_argument("--first", type=int, default=0, help="number of the first article (default 0)")
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     print(run(parser.parse_args(argv)))

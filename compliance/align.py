@@ -123,8 +123,12 @@ def _clusters(seeds: list[Seed], gap: int) -> list[list[Seed]]:
     """Seeds split where `gap` words separate them in the page, then in the article, until stable."""
     groups = [seeds]
     while True:
-        parts = [part for group in groups for half in _split(group, gap, page=True)
-                 for part in _split(half, gap, page=False)]
+        parts = [
+            part
+            for group in groups
+            for half in _split(group, gap, page=True)
+            for part in _split(half, gap, page=False)
+        ]
         if len(parts) == len(groups):
             return parts
         groups = parts
@@ -148,8 +152,13 @@ def _split(group: list[Seed], gap: int, page: bool) -> list[list[Seed]]:
 def _candidate(group: list[Seed]) -> _Candidate:
     """The passage the consistent seeds of a cluster span (weak seeds only inside it)."""
     seeds = _without_weak_edges(_consistent(group))
-    return _Candidate(min(s.a0 for s in seeds), max(s.a1 for s in seeds),
-                      min(s.p0 for s in seeds), max(s.p1 for s in seeds), seeds)
+    return _Candidate(
+        min(s.a0 for s in seeds),
+        max(s.a1 for s in seeds),
+        min(s.p0 for s in seeds),
+        max(s.p1 for s in seeds),
+        seeds,
+    )
 
 
 def _without_weak_edges(seeds: list[Seed]) -> list[Seed]:
@@ -165,7 +174,7 @@ def _without_weak_edges(seeds: list[Seed]) -> list[Seed]:
     copied = np.zeros(p1 - p0, dtype=bool)
     for s in strong:
         if s.run:
-            copied[s.p0 - p0:s.p1 - p0] = True
+            copied[s.p0 - p0 : s.p1 - p0] = True
     if copied.mean() < VERBATIM:
         return seeds
     a0, a1 = min(s.a0 for s in strong), max(s.a1 for s in strong)
@@ -196,25 +205,27 @@ def _measure(c: _Candidate, shared: Shared, whole: int) -> _Candidate:
     inside = (shared.i >= c.a0) & (shared.i < c.a1) & (shared.j >= c.p0) & (shared.j < c.p1)
     c.evidence = shared.weight_of(shared.i[inside])
     matched = np.unique(shared.j[inside])
-    content, fact = shared.p.content[c.p0:c.p1], shared.p.fact[c.p0:c.p1]
+    content, fact = shared.p.content[c.p0 : c.p1], shared.p.fact[c.p0 : c.p1]
     c.density = len(matched) / max(1, int(content.sum()))
     c.ordinary = int((~shared.p.fact[matched]).sum()) / max(1, int((content & ~fact).sum()))
     c.sentences = len({int(shared.p.sentence[s.p0]) for s in c.seeds if not s.run})
     copied = np.zeros(c.p1 - c.p0, dtype=bool)
     for s in c.seeds:
         if s.run and s.p1 - s.p0 >= WORDING_RUN:
-            copied[s.p0 - c.p0:s.p1 - c.p0] = True
+            copied[s.p0 - c.p0 : s.p1 - c.p0] = True
     c.wording = float((copied & ~fact).sum()) / (c.p1 - c.p0)
     c.verbatim = float(copied.mean()) >= VERBATIM
     c.copied = max((s.a1 - s.a0 for s in c.seeds if s.run), default=0) >= whole
     return c
 
 
-def _with_summaries(candidates: list[_Candidate], seeds: list[Seed], shared: Shared,
-                    settings: Settings) -> list[_Candidate]:
+def _with_summaries(
+    candidates: list[_Candidate], seeds: list[Seed], shared: Shared, settings: Settings
+) -> list[_Candidate]:
     """The candidates, or, where a page region summarises an article region, that one passage."""
-    summaries = [c for group in _split(seeds, settings.max_gap, page=True)
-                 if (c := _summary(group, shared, settings))]
+    summaries = [
+        c for group in _split(seeds, settings.max_gap, page=True) if (c := _summary(group, shared, settings))
+    ]
     if not summaries:
         return candidates
     rest = [c for c in candidates if not any(c.p0 < s.p1 and s.p0 < c.p1 for s in summaries)]
@@ -225,14 +236,22 @@ def _summary(group: list[Seed], shared: Shared, settings: Settings) -> _Candidat
     """The page region's seeds as a summary of a longer article region, if they look like one."""
     owners = [s for s in group if s.run and s.a1 - s.a0 >= OWNING_RUN]
     seeds = [s for s in group if s in owners or all(_agree(s, r) for r in owners)]
-    c = _Candidate(min(s.a0 for s in seeds), max(s.a1 for s in seeds),
-                   min(s.p0 for s in seeds), max(s.p1 for s in seeds), seeds)
+    c = _Candidate(
+        min(s.a0 for s in seeds),
+        max(s.a1 for s in seeds),
+        min(s.p0 for s in seeds),
+        max(s.p1 for s in seeds),
+        seeds,
+    )
     page_words, article_words = c.p1 - c.p0, c.a1 - c.a0
     if not settings.summary_ratio * page_words <= article_words <= SUMMARY_MAX_RATIO * page_words:
         return None
     c = _measure(c, shared, whole=len(shared.article) + 1)
-    if (page_words < BACKGROUND_WORDS or c.evidence < SUMMARY_EVIDENCE * settings.min_evidence
-            or c.density < SUMMARY_DENSITY):
+    if (
+        page_words < BACKGROUND_WORDS
+        or c.evidence < SUMMARY_EVIDENCE * settings.min_evidence
+        or c.density < SUMMARY_DENSITY
+    ):
         return None
     parts = sorted((sum(s.weight for s in part) for part in _clusters(seeds, settings.max_gap)), reverse=True)
     if parts[0] > SUMMARY_MAIN * sum(parts):
@@ -279,15 +298,19 @@ def _extend(c: _Candidate, shared: Shared) -> None:
     article, page, a, p = shared.article.hashes, shared.page.hashes, shared.a, shared.p
     for _ in range(EDGE_STEPS):
         floor_a, floor_p = a.bounds[a.sentence[c.a0]], p.bounds[p.sentence[c.p0]]
-        step = _nearest_match(article[max(floor_a, c.a0 - EDGE):c.a0],
-                              page[max(floor_p, c.p0 - EDGE):c.p0], before=True)
+        step = _nearest_match(
+            article[max(floor_a, c.a0 - EDGE) : c.a0], page[max(floor_p, c.p0 - EDGE) : c.p0], before=True
+        )
         if step is None:
             break
         c.a0, c.p0 = c.a0 - step[0], c.p0 - step[1]
     for _ in range(EDGE_STEPS):
         ceiling_a, ceiling_p = a.bounds[a.sentence[c.a1 - 1] + 1], p.bounds[p.sentence[c.p1 - 1] + 1]
-        step = _nearest_match(article[c.a1:min(ceiling_a, c.a1 + EDGE)],
-                              page[c.p1:min(ceiling_p, c.p1 + EDGE)], before=False)
+        step = _nearest_match(
+            article[c.a1 : min(ceiling_a, c.a1 + EDGE)],
+            page[c.p1 : min(ceiling_p, c.p1 + EDGE)],
+            before=False,
+        )
         if step is None:
             break
         c.a1, c.p1 = c.a1 + step[0], c.p1 + step[1]
@@ -336,7 +359,7 @@ def _set_background(candidates: list[_Candidate], shared: Shared) -> None:
     """The share of the page's content words outside every candidate that the article also has."""
     outside = shared.p.content.copy()
     for c in candidates:
-        outside[c.p0:c.p1] = False
+        outside[c.p0 : c.p1] = False
     if outside.sum() < BACKGROUND_WORDS:
         return  # the candidates are the whole page: nothing to compare them with
     found = float(np.isin(shared.page.hashes[outside], shared.article.hashes).mean())

@@ -130,13 +130,14 @@ def shared_words(article: Tokens, page: Tokens, sentence_words: int) -> Shared:
 def _weigh(shared: Shared) -> Weights:
     """Word ids, sentence idf weights and sentence norms (the costly part: only when worth it)."""
     ca, cp = shared.a.content, shared.p.content
-    _, ids = np.unique(np.concatenate((shared.article.hashes[ca], shared.page.hashes[cp])),
-                       return_inverse=True)
+    _, ids = np.unique(
+        np.concatenate((shared.article.hashes[ca], shared.page.hashes[cp])), return_inverse=True
+    )
     n = int(ids.max()) + 1 if len(ids) else 1
     word_a = np.full(len(shared.article), -1, dtype=np.int64)
     word_a[ca] = ids[: int(ca.sum())]
     word_p = np.full(len(shared.page), -1, dtype=np.int64)
-    word_p[cp] = ids[int(ca.sum()):]
+    word_p[cp] = ids[int(ca.sum()) :]
     key_a, count_a = np.unique(shared.a.sentence[ca] * n + word_a[ca], return_counts=True)
     key_p, count_p = np.unique(shared.p.sentence[cp] * n + word_p[cp], return_counts=True)
     sentences = len(shared.a.bounds) + len(shared.p.bounds) - 2
@@ -144,7 +145,10 @@ def _weigh(shared: Shared) -> Weights:
     idf = np.log1p(sentences / np.maximum(df, 1)) / np.log1p(max(sentences, 2) / 2)
     count_a_sentences, count_p_sentences = len(shared.a.bounds) - 1, len(shared.p.bounds) - 1
     return Weights(
-        word=word_a, idf=idf, per_token=np.where(ca, idf[word_a], 0.0), words=n,
+        word=word_a,
+        idf=idf,
+        per_token=np.where(ca, idf[word_a], 0.0),
+        words=n,
         sentence_words_a=np.bincount(key_a // n, minlength=count_a_sentences),
         sentence_words_p=np.bincount(key_p // n, minlength=count_p_sentences),
         norm_a=np.bincount(key_a // n, weights=(count_a * idf[key_a % n]) ** 2, minlength=count_a_sentences),
@@ -154,8 +158,9 @@ def _weigh(shared: Shared) -> Weights:
 
 def exact_runs(shared: Shared, size: int) -> list[Seed]:
     """Maximal runs of consecutive shared shingles on one diagonal, weighed by their content words."""
-    i, j = occurrences(shingle_hashes(shared.article.hashes, size), shingle_hashes(shared.page.hashes, size),
-                       MAX_REPEAT)
+    i, j = occurrences(
+        shingle_hashes(shared.article.hashes, size), shingle_hashes(shared.page.hashes, size), MAX_REPEAT
+    )
     if not len(i):
         return []
     diagonal = j - i
@@ -198,8 +203,10 @@ def sentence_seeds(shared: Shared, similarity: float, min_words: int, strong_wor
     lefts = np.searchsorted(pair[order], good).tolist()
     rights = np.searchsorted(pair[order], good, "right").tolist()
     i, j = i[order], j[order]
-    seeds = [_tight(shared, i[lo:hi], j[lo:hi], float(weight[g]))
-             for lo, hi, g in zip(lefts, rights, good.tolist(), strict=True)]
+    seeds = [
+        _tight(shared, i[lo:hi], j[lo:hi], float(weight[g]))
+        for lo, hi, g in zip(lefts, rights, good.tolist(), strict=True)
+    ]
     for seed, g in zip(seeds, good.tolist(), strict=True):
         seed.weak = bool(common[g] < strong_words)
     return seeds
@@ -218,7 +225,7 @@ def _tight(shared: Shared, i: np.ndarray, j: np.ndarray, weight: float) -> Seed:
             keep = np.abs(diagonal - values[counts.argmax()]) <= 2
         else:
             x, y = shared.a.sentence[i[0]], shared.p.sentence[j[0]]
-            length = (np.diff(shared.a.bounds[x:x + 2])[0] + np.diff(shared.p.bounds[y:y + 2])[0]) / 2
+            length = (np.diff(shared.a.bounds[x : x + 2])[0] + np.diff(shared.p.bounds[y : y + 2])[0]) / 2
             keep = np.abs(diagonal - np.sort(diagonal)[len(diagonal) // 2]) <= max(3.0, BAND * length)
         i, j = i[keep], j[keep]
     return Seed(int(i.min()), int(i.max()) + 1, int(j.min()), int(j.max()) + 1, weight, run=False)

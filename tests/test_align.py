@@ -12,8 +12,10 @@ ARTICLE = (
     "pour les générations futures ». L’opposition dénonce un projet trop coûteux et réclame une "
     "étude indépendante sur les rejets de saumure dans la baie."
 )
-VOCABULARY = ("le la de des usine eau mer maire conseil vote projet budget saumure baie ville port "
-              "été hiver nord sud est ouest un une deux trois")
+VOCABULARY = (
+    "le la de des usine eau mer maire conseil vote projet budget saumure baie ville port "
+    "été hiver nord sud est ouest un une deux trois"
+)
 WORDS = st.sampled_from(VOCABULARY.split())
 
 
@@ -24,23 +26,32 @@ def words_text(words: list[str]) -> str:
 def test_verbatim_excerpt_inside_other_text() -> None:
     page = "Dans l’actualité régionale. " + ARTICLE[55:220] + " Fin de la revue."
     [passage] = align_texts(ARTICLE, page, SETTINGS)
-    assert normalize(ARTICLE[passage.article_start:passage.article_end]) == normalize(
-        page[passage.page_start:passage.page_end])
+    assert normalize(ARTICLE[passage.article_start : passage.article_end]) == normalize(
+        page[passage.page_start : passage.page_end]
+    )
     assert abs(passage.page_start - page.index(ARTICLE[55:220].split()[1])) <= 12
 
 
 def test_small_edits_do_not_split_a_passage() -> None:
-    edited = (ARTICLE.replace("’", "'").replace("«\u00a0", '"').replace("\u00a0»", '"')
-              .replace("é", "e").replace("mardi soir", "mardi dans la soirée")
-              .replace("courageux", "audacieux").replace(", à une large majorité,", " a une large majorite"))
+    edited = (
+        ARTICLE.replace("’", "'")
+        .replace("«\u00a0", '"')
+        .replace("\u00a0»", '"')
+        .replace("é", "e")
+        .replace("mardi soir", "mardi dans la soirée")
+        .replace("courageux", "audacieux")
+        .replace(", à une large majorité,", " a une large majorite")
+    )
     passages = align_texts(ARTICLE, edited, SETTINGS)
     assert len(passages) == 1
     assert passages[0].words >= len(tokenize(ARTICLE)) - 2
 
 
 def test_unrelated_texts_share_no_passage() -> None:
-    other = ("Le conseil régional a présenté mardi son plan pour les transports, avec trois lignes "
-             "de bus nouvelles et une gare routière rénovée au nord de la ville.")
+    other = (
+        "Le conseil régional a présenté mardi son plan pour les transports, avec trois lignes "
+        "de bus nouvelles et une gare routière rénovée au nord de la ville."
+    )
     assert align_texts(ARTICLE, other, SETTINGS) == []
 
 
@@ -58,8 +69,11 @@ def test_a_text_fully_matches_itself(words: list[str]) -> None:
     assert passage.words == len(words) - sum(w in {"l", "d"} for w in words)
 
 
-@given(st.lists(st.integers(0, 10**6), min_size=30, max_size=150, unique=True),
-       st.lists(st.integers(0, 10**6), max_size=60), st.data())
+@given(
+    st.lists(st.integers(0, 10**6), min_size=30, max_size=150, unique=True),
+    st.lists(st.integers(0, 10**6), max_size=60),
+    st.data(),
+)
 @settings(max_examples=150)
 def test_passages_lie_inside_both_texts_and_cut_the_same_words(
     article_ids: list[int], other_ids: list[int], data: st.DataObject
@@ -74,6 +88,6 @@ def test_passages_lie_inside_both_texts_and_cut_the_same_words(
     [p] = align_texts(article, page, SETTINGS)
     assert 0 <= p.article_start < p.article_end <= len(article)
     assert 0 <= p.page_start < p.page_end <= len(page)
-    assert normalize(article[p.article_start:p.article_end]) == normalize(page[p.page_start:p.page_end])
-    assert normalize(page[p.page_start:p.page_end]).split() == article_words[start:end]
+    assert normalize(article[p.article_start : p.article_end]) == normalize(page[p.page_start : p.page_end])
+    assert normalize(page[p.page_start : p.page_end]).split() == article_words[start:end]
     assert p.words == end - start

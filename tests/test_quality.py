@@ -67,8 +67,11 @@ def test_pan_pairs_without_reuse_get_no_detection(pan_tallies: dict[str, pan.Tal
 @pytest.fixture(scope="module")
 def clough_rates() -> dict[str, float]:
     decisions = clough.decide(corpus("clough-stevenson"), Settings())
-    return {category: sum(d.flagged for d in decisions if d.category == category)
-            / sum(d.category == category for d in decisions) for category in clough.CATEGORIES}
+    return {
+        category: sum(d.flagged for d in decisions if d.category == category)
+        / sum(d.category == category for d in decisions)
+        for category in clough.CATEGORIES
+    }
 
 
 def test_clough_reused_answers_are_flagged(clough_rates: dict[str, float]) -> None:

@@ -7,18 +7,21 @@ from compliance.sentences import sentence_bounds, sentence_ids
 def first_words(text: str, max_words: int = 40) -> list[str]:
     """The first kept word of every sentence (elided particles such as l’ are not words)."""
     tokens = tokenize(text)
-    return [text[tokens.starts[k]:tokens.ends[k]] for k in sentence_bounds(tokens, max_words)[:-1]]
+    return [text[tokens.starts[k] : tokens.ends[k]] for k in sentence_bounds(tokens, max_words)[:-1]]
 
 
-@pytest.mark.parametrize(("text", "firsts"), [
-    ("Le maire a voté. L’opposition dénonce un projet coûteux.", ["Le", "opposition"]),
-    ("« Un choix courageux. » Le conseil a suivi.", ["Un", "Le"]),
-    ("Qui paiera ? Personne ! Pas même l’État…  Fin", ["Qui", "Personne", "Pas", "Fin"]),
-    ("هل تنطلق الدورة؟ نعم، يوم الجمعة.", ["هل", "نعم"]),
-    ("Titre sans point\n\nPremier paragraphe", ["Titre", "Premier"]),
-    ("Une ligne\ncoupée en deux reste une phrase.", ["Une"]),
-    ("Il a 3.5 millions et 2,9 dinars.", ["Il"]),
-])
+@pytest.mark.parametrize(
+    ("text", "firsts"),
+    [
+        ("Le maire a voté. L’opposition dénonce un projet coûteux.", ["Le", "opposition"]),
+        ("« Un choix courageux. » Le conseil a suivi.", ["Un", "Le"]),
+        ("Qui paiera ? Personne ! Pas même l’État…  Fin", ["Qui", "Personne", "Pas", "Fin"]),
+        ("هل تنطلق الدورة؟ نعم، يوم الجمعة.", ["هل", "نعم"]),
+        ("Titre sans point\n\nPremier paragraphe", ["Titre", "Premier"]),
+        ("Une ligne\ncoupée en deux reste une phrase.", ["Une"]),
+        ("Il a 3.5 millions et 2,9 dinars.", ["Il"]),
+    ],
+)
 def test_sentences_start_where_expected(text: str, firsts: list[str]) -> None:
     assert first_words(text) == firsts
 
