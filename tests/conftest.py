@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from sites import SiteServer, serve
 
 from compliance.pipeline import Archive
 from compliance.readers import read_paths
@@ -76,3 +77,10 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+@pytest.fixture
+def site() -> Iterator[SiteServer]:
+    """A fixture site on 127.0.0.1 (tests/sites.py), stopped after the test."""
+    with serve() as server:
+        yield server

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sites import FIXTURES, SiteServer, guarded, serve
+from sites import FIXTURES, SiteServer, guarded
 
 from compliance.cli import main
 from compliance.normalize import normalize
@@ -19,12 +18,6 @@ from compliance.storage import Store
 
 ARCHIVE = FIXTURES.parent / "archive"
 COPIED = "https://www.gazette-littoral.example/environnement/2021/08/03/tortues-marines-caouannes-nids-record-plages-tamzirt"
-
-
-@pytest.fixture
-def site() -> Iterator[SiteServer]:
-    with serve() as server:
-        yield server
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sites import COPY_SENTENCE, FIXTURES, HUGE_BYTES, NetworkGuard, SiteServer, guarded, serve
+from sites import COPY_SENTENCE, FIXTURES, HUGE_BYTES, NetworkGuard, SiteServer, guarded
 from warcio.archiveiterator import ArchiveIterator
 
 from compliance import __version__
@@ -33,12 +33,6 @@ from compliance.settings import Settings
 def guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
     with guarded(monkeypatch) as network:
         yield network
-
-
-@pytest.fixture
-def site() -> Iterator[SiteServer]:
-    with serve() as server:
-        yield server
 
 
 @pytest.fixture

@@ -47,12 +47,6 @@ def guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
 
 
 @pytest.fixture
-def site() -> Iterator[SiteServer]:
-    with serve() as server:
-        yield server
-
-
-@pytest.fixture
 def allowed(site: SiteServer) -> Settings:
     """Settings that allow the fixture server, with small limits."""
     return Settings(
