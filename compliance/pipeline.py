@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BATCH = 500
+# Shingles of an article: a reproduced passage, even edited, shares many of its shingles with the
+# page within this span; an unrelated article shares stock phrases scattered over its length.
+DENSITY_SPAN = 24
 Progress = Callable[[int], None]
 
 
@@ -61,13 +64,15 @@ def _article_tokens(body: str) -> Tokens:
     return tokenize(body)
 
 
-def _shared_shingles(body: str, page_shingles: np.ndarray, size: int) -> int:
-    """How many of the article's shingles are among the page's (sorted, distinct)."""
+def _densest_sharing(body: str, page_shingles: np.ndarray, size: int) -> int:
+    """The most article shingles found in the page (sorted, distinct) within any DENSITY_SPAN."""
     shingles = shingle_hashes(token_hashes(body), size)
-    if not len(page_shingles):
+    if not len(page_shingles) or not len(shingles):
         return 0
     at = np.minimum(np.searchsorted(page_shingles, shingles), len(page_shingles) - 1)
-    return int(np.count_nonzero(page_shingles[at] == shingles))
+    shared = np.concatenate(([0], np.cumsum(page_shingles[at] == shingles)))
+    span = min(DENSITY_SPAN, len(shingles))
+    return int((shared[span:] - shared[:-span]).max())
 
 
 class Archive:
@@ -142,14 +147,16 @@ class Archive:
         minima = window_minima(shingles, self.settings.window)
         candidates = self.index.query(minima, self.settings.max_df, self.settings.max_candidates)
         articles = self.store.get_articles([article_id for article_id, _score in candidates])
-        # Most candidates share a stock phrase or two, not a passage: counting their shared
-        # shingles (fast hashes, no spans) spares them the full alignment.
+        # Most candidates share stock phrases scattered over their length, not a passage: how
+        # densely they share shingles (fast hashes, no spans) spares them the full alignment.
         page_shingles = np.unique(shingles)
-        floor = max(1, self.settings.min_passage_words - size + 1)
+        # A reportable match reproduces min_match_words words; with one edit among them, it
+        # still shares this many shingles.
+        floor = max(1, self.settings.min_match_words - 2 * size + 1)
         likely = [
             articles[i]
             for i, _ in candidates
-            if i in articles and _shared_shingles(articles[i].body, page_shingles, size) >= floor
+            if i in articles and _densest_sharing(articles[i].body, page_shingles, size) >= floor
         ]
         if not likely:
             return []
