@@ -149,8 +149,19 @@ def delete(url: str) -> None:
     help="A submitted file (.html, .txt, .eml, .pdf), kept as evidence and checked.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (JSON Lines for several inputs).")
-def check(texts: tuple[str, ...], urls: tuple[str, ...], files: tuple[str, ...], as_json: bool) -> None:
-    """Check pages against the archive and show what they reproduce."""
+@click.argument("more", nargs=-1, metavar="[FILE]...")
+def check(
+    texts: tuple[str, ...],
+    urls: tuple[str, ...],
+    files: tuple[str, ...],
+    as_json: bool,
+    more: tuple[str, ...],
+) -> None:
+    """Check pages against the archive and show what they reproduce.
+
+    `check --text a.txt b.txt` checks both plain-text files: files after the options are pages too.
+    """
+    texts += more
     several = len(texts) + len(urls) + len(files) > 1
     if not (texts or urls or files):
         raise _BadInput("nothing to check: give --text FILE, --url URL or --file PATH")

@@ -171,3 +171,11 @@ def test_delete_removes_from_the_index(tmp_path: Path, seeded: dict, runner: Cli
     assert runner.invoke(main, ["delete", ARTICLE["url"]]).exit_code == 0
     result = runner.invoke(main, ["check", "--text", "-", "--json"], input=ARTICLE["body"])
     assert json.loads(result.output)["matches"] == []
+
+
+def test_text_takes_several_files_after_one_flag(tmp_path: Path, seeded: dict, runner: CliRunner) -> None:
+    first, second = tmp_path / "1.txt", tmp_path / "2.txt"
+    first.write_text(ARTICLE["body"], encoding="utf-8")
+    second.write_text("La météo sera clémente demain sur tout le littoral.", encoding="utf-8")
+    result = runner.invoke(main, ["check", "--json", "--text", str(first), str(second)])
+    assert [json.loads(line)["file"] for line in result.output.splitlines()] == [str(first), str(second)]
