@@ -24,25 +24,11 @@ from compliance.storage import Store
 Resolver = Callable[[str, int], list[str]]
 
 
-def fetch_page(
-    url: str, settings: Settings, resolver: Resolver | None = None
-) -> tuple[FetchResult, str, dict[str, Any]]:
-    """The fetched response, its text to check and its metadata (nothing stored yet)."""
+def capture_url(url: str, settings: Settings, store: Store, resolver: Resolver | None = None) -> Capture:
+    """Fetch `url` safely and keep the evidence; the capture's `text` is what gets checked."""
     result = fetch(url, settings, resolver=resolver)
     text, metadata = page_from_fetch(result)
-    return result, text, metadata
-
-
-def capture_url(
-    url: str,
-    settings: Settings,
-    store: Store,
-    resolver: Resolver | None = None,
-    article_id: int | None = None,
-) -> Capture:
-    """Fetch `url` safely and keep the evidence; the capture's `text` is what gets checked."""
-    result, text, metadata = fetch_page(url, settings, resolver)
-    return store_fetch(result, text, metadata, settings, store, article_id)
+    return store_fetch(result, text, metadata, settings, store)
 
 
 def store_fetch(
