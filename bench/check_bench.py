@@ -44,16 +44,16 @@ from common import (
 )
 from corpus import FrenchNews, page_with_excerpt
 
-from compliance.fingerprint import shingle_hashes, window_minima
-from compliance.normalize import tokenize
+from compliance.detect.fingerprint import shingle_hashes, window_minima
+from compliance.detect.normalize import tokenize
+from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive, match_article
-from compliance.readers import read_paths
 from compliance.settings import Settings
 
 TARGET_P50 = 0.010
 TARGET_FOUND = 0.99
 # What the stored archive depends on: the articles' text and their fingerprints.
-CODE = ("bench/corpus.py", "compliance/normalize.py", "compliance/fingerprint.py")
+CODE = ("bench/corpus.py", "compliance/detect/normalize.py", "compliance/detect/fingerprint.py")
 
 OPEN_SCRIPT = """
 import json, sys, time

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from compliance.normalize import tokenize
+from compliance.detect.normalize import tokenize
 from compliance.pipeline import match_article
 from compliance.records import Article
 from compliance.settings import Settings

@@ -31,7 +31,7 @@ from typing import Any  # noqa: E402
 
 from datasketch import MinHash  # noqa: E402
 
-from compliance.normalize import normalize  # noqa: E402
+from compliance.detect.normalize import normalize  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 OUT = REPO / "bench" / "out"

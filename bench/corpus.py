@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from compliance.normalize import tokenize
+from compliance.detect.normalize import tokenize
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "archive" / "articles.jsonl"
 

@@ -6,7 +6,7 @@ measured within each round) and the targets with PASS/MISS.
 
 Contenders, interleaved in every round (A B C D E, A B C D E, …) so that noise hits them alike:
 
-  A  compliance.fingerprint.fingerprint(text, Settings())   normalization, MinHash and window minima
+  A  compliance.detect.fingerprint.fingerprint(text, Settings())   normalization, MinHash and window minima
   B  datasketch, per-token loop                             normalize(), 3-shingles as bytes,
                                                             MinHash(num_perm=64).update(each)
   C  datasketch batch API, update_batch                     same shingles, one update_batch call
@@ -38,8 +38,8 @@ from common import (
 )
 from corpus import FrenchNews
 
-import compliance.normalize
-from compliance.fingerprint import fingerprint
+import compliance.detect.normalize
+from compliance.detect.fingerprint import fingerprint
 from compliance.settings import Settings
 
 TARGET_RATE = 4000
@@ -54,8 +54,8 @@ def ours(texts: Sequence[str]) -> None:
 
 
 def ours_cold(texts: Sequence[str]) -> None:
-    compliance.normalize._CHUNKS.clear()  # what a fresh process starts with
-    compliance.normalize._HASHES.clear()
+    compliance.detect.normalize._CHUNKS.clear()  # what a fresh process starts with
+    compliance.detect.normalize._HASHES.clear()
     ours(texts)
 
 
@@ -163,7 +163,7 @@ def report(
         f"{args.rounds} rounds, contenders interleaved A B C D E in each; one process, one thread; "
         f"MinHash num_perm={NUM_PERM}, 3-word shingles for all",
         "A also computes the window minima of the passage index (B–D compute a MinHash only); "
-        "B–D normalize with compliance.normalize.normalize and hash shingles with datasketch's "
+        "B–D normalize with compliance.detect.normalize.normalize and hash shingles with datasketch's "
         "default SHA-1",
     ]
     return "\n".join(

@@ -38,11 +38,11 @@ from common import (
 from corpus import FrenchNews
 
 import compliance.pipeline
-from compliance.fingerprint import shingle_hashes, window_minima
-from compliance.index import PassageIndex
-from compliance.normalize import token_hashes
+from compliance.detect.fingerprint import shingle_hashes, window_minima
+from compliance.detect.index import PassageIndex
+from compliance.detect.normalize import token_hashes
+from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive
-from compliance.readers import read_paths
 from compliance.records import Fingerprint
 from compliance.settings import Settings
 

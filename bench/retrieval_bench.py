@@ -6,7 +6,7 @@ article, or a 60-word excerpt with one word in ten changed. Out: a Markdown sect
 method, the recall (the source article among the candidates), the mean number of candidates per
 page, the query time p50, the index build time and the index size in bytes per article.
 
-  A        compliance.index: the minimum shingle hash of every window of 8 shingles (winnowing),
+  A        compliance.detect.index: the minimum shingle hash of every window of 8 shingles (winnowing),
            queried with the page's minima; candidates = the top `max_candidates` articles
   A+check  `Archive.check_text` on the same archive in SQLite: A, then alignment and the verdict;
            "recall" = the source is reported with passages overlapping the hidden span
@@ -36,9 +36,9 @@ from corpus import FrenchNews, page_with_excerpt
 from datasketch import MinHash, MinHashLSH
 from datasketch.hashfunc import sha1_hash32
 
-from compliance.fingerprint import fingerprint, shingle_hashes, window_minima
-from compliance.index import PassageIndex
-from compliance.normalize import tokenize
+from compliance.detect.fingerprint import fingerprint, shingle_hashes, window_minima
+from compliance.detect.index import PassageIndex
+from compliance.detect.normalize import tokenize
 from compliance.pipeline import Archive
 from compliance.records import ArticleInput, Fingerprint, StoredFingerprint
 from compliance.settings import Settings

@@ -20,19 +20,19 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from compliance.align import align
+from compliance.detect.align import align
+from compliance.detect.fingerprint import fingerprint, shingle_hashes, window_minima
+from compliance.detect.index import PassageIndex
+from compliance.detect.normalize import Tokens, token_hashes, tokenize
+from compliance.detect.score import scores, verdict
 from compliance.errors import RecordError
-from compliance.extract import extract_article
-from compliance.fingerprint import fingerprint, shingle_hashes, window_minima
-from compliance.index import PassageIndex
-from compliance.normalize import Tokens, token_hashes, tokenize
+from compliance.ingest.extract import extract_article
 from compliance.records import Article, ArticleInput, Capture, Fingerprint, IngestReport, Match, Passage
-from compliance.score import scores, verdict
 from compliance.settings import Settings, sqlite_path
-from compliance.storage import Store
+from compliance.store import Store
 
 if TYPE_CHECKING:
-    from compliance.captures import Resolver
+    from compliance.capture.captures import Resolver
 
 log = logging.getLogger(__name__)
 
@@ -166,22 +166,22 @@ class Archive:
 
     def check_url(self, url: str, resolver: Resolver | None = None) -> tuple[Capture, list[Match]]:
         """Fetch a suspect URL safely, keep the capture, and check its extracted text."""
-        from compliance.captures import capture_url  # fetching libraries load only when needed
+        from compliance.capture.captures import capture_url  # fetching libraries load only when needed
 
         capture = capture_url(url, self.settings, self.store, resolver)
         return capture, self.check_text(capture.text)
 
     def check_file(self, path: str) -> tuple[Capture, list[Match]]:
         """Keep a submitted file (.html, .txt, .eml, .pdf) as a capture and check its text."""
-        from compliance.captures import capture_file
+        from compliance.capture.captures import capture_file
 
         capture = capture_file(path, self.settings, self.store)
         return capture, self.check_text(capture.text)
 
     def ingest_url(self, url: str, resolver: Resolver | None = None) -> tuple[Article, str, Capture]:
         """Fetch one of our article pages, store the article, and capture the page as published."""
-        from compliance.captures import store_fetch
-        from compliance.fetch import fetch
+        from compliance.capture.captures import store_fetch
+        from compliance.capture.fetch import fetch
 
         result = fetch(url, self.settings, resolver=resolver)
         found = extract_article(result.body, url=result.final_url, timezone=self.settings.publisher_timezone)

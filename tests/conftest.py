@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sites import SiteServer, serve
 
+from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive
-from compliance.readers import read_paths
 from compliance.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from compliance.normalize import normalize, tokenize
+from compliance.detect.normalize import normalize, tokenize
 from compliance.pipeline import align_texts
 from compliance.settings import Settings
 

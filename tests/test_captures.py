@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from sites import FIXTURES, SiteServer, guarded
 
 from compliance.cli import main
-from compliance.normalize import normalize
+from compliance.detect.normalize import normalize
 from compliance.settings import Settings
-from compliance.storage import Store
+from compliance.store import Store
 
 ARCHIVE = FIXTURES.parent / "archive"
 COPIED = "https://www.gazette-littoral.example/environnement/2021/08/03/tortues-marines-caouannes-nids-record-plages-tamzirt"

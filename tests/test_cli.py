@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from compliance.cli import main
 from compliance.settings import Settings
-from compliance.storage import Store
+from compliance.store import Store
 
 ARTICLE = {
     "url": "https://www.gazette-littoral.example/societe/2021/11/24/essai",

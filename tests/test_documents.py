@@ -1,4 +1,4 @@
-"""Tests of compliance.documents: submitted files and fetched bodies to text and metadata."""
+"""Tests of compliance.capture.documents: submitted files and fetched bodies to text and metadata."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from sites import COPY_SENTENCE, FIXTURES, LATIN1_TEXT, PDF_LINK, NetworkGuard, guarded, make_pdf, make_png
 
-from compliance.documents import decode_text, page_from_bytes, read_document
+from compliance.capture.documents import decode_text, page_from_bytes, read_document
 from compliance.errors import ExtractionError, InputError
 
 ARABIC = "الجفاف يهدد محصول القمح في الهضاب العليا والفلاحون يطالبون بتأجيل سداد القروض"

@@ -1,4 +1,4 @@
-"""Tests of compliance.evidence: WARC captures of fetches and files, content-addressed and verified."""
+"""Tests of compliance.capture.evidence: WARC captures of fetches and files, content-addressed, verified."""
 
 from __future__ import annotations
 
@@ -15,9 +15,8 @@ from sites import COPY_SENTENCE, FIXTURES, HUGE_BYTES, NetworkGuard, SiteServer,
 from warcio.archiveiterator import ArchiveIterator
 
 from compliance import __version__
-from compliance.documents import page_from_fetch
-from compliance.errors import StorageError
-from compliance.evidence import (
+from compliance.capture.documents import page_from_fetch
+from compliance.capture.evidence import (
     capture_from_fetch,
     capture_from_file,
     file_uri,
@@ -25,7 +24,8 @@ from compliance.evidence import (
     write_capture,
     write_file_capture,
 )
-from compliance.fetch import FetchResult, fetch
+from compliance.capture.fetch import FetchResult, fetch
+from compliance.errors import StorageError
 from compliance.settings import Settings
 
 

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance import extract
 from compliance.errors import ConfigurationError, ExtractionError
-from compliance.extract import ExtractedPage, decode_html, extract_article, extract_page
+from compliance.ingest import extract
+from compliance.ingest.extract import ExtractedPage, decode_html, extract_article, extract_page
 
 HTML = Path(__file__).resolve().parent.parent / "fixtures" / "archive" / "html"
 SITE = "https://www.gazette-littoral.example"

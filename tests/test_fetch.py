@@ -1,4 +1,4 @@
-"""Tests of compliance.fetch against fixture sites on 127.0.0.1; nothing here leaves the machine.
+"""Tests of compliance.capture.fetch against fixture sites on 127.0.0.1; nothing here leaves the machine.
 
 Every test runs under a NetworkGuard: a connection outside 127.0.0.0/8 and ::1, or a system
 DNS lookup, fails the test before any packet is sent. The SSRF tests also prove that refused
@@ -32,10 +32,10 @@ from sites import (
     serve,
 )
 
-import compliance.fetch as fetch_module
-from compliance.documents import page_from_fetch
+import compliance.capture.fetch as fetch_module
+from compliance.capture.documents import page_from_fetch
+from compliance.capture.fetch import fetch, new_session, unsafe_reason, vet
 from compliance.errors import FetchError
-from compliance.fetch import fetch, new_session, unsafe_reason, vet
 from compliance.settings import Settings
 
 

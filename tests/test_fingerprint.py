@@ -4,14 +4,14 @@ from datasketch import MinHash
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance.fingerprint import (
+from compliance.detect.fingerprint import (
     estimated_similarity,
     fingerprint,
     minhash,
     shingle_hashes,
     window_minima,
 )
-from compliance.normalize import token_hashes
+from compliance.detect.normalize import token_hashes
 from compliance.settings import Settings
 
 SETTINGS = Settings()

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import numpy as np
 
-from compliance.fingerprint import fingerprint
-from compliance.index import MAX_SEGMENTS, PassageIndex
+from compliance.detect.fingerprint import fingerprint
+from compliance.detect.index import MAX_SEGMENTS, PassageIndex
 from compliance.records import StoredFingerprint
 from compliance.settings import Settings
 

@@ -10,14 +10,14 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SEAMS = {
     "flask": ("web/",),
-    "requests": ("compliance/fetch.py",),
-    "sqlalchemy": ("compliance/storage.py", "compliance/migrations/"),
-    "alembic": ("compliance/storage.py", "compliance/migrations/"),
-    "datasketch": ("compliance/fingerprint.py", "compliance/index.py"),
-    "trafilatura": ("compliance/extract.py",),
-    "lxml": ("compliance/extract.py",),
-    "warcio": ("compliance/evidence.py",),
-    "pypdf": ("compliance/documents.py",),
+    "requests": ("compliance/capture/fetch.py",),
+    "sqlalchemy": ("compliance/store/",),
+    "alembic": ("compliance/store/",),
+    "datasketch": ("compliance/detect/fingerprint.py", "compliance/detect/index.py"),
+    "trafilatura": ("compliance/ingest/extract.py",),
+    "lxml": ("compliance/ingest/extract.py",),
+    "warcio": ("compliance/capture/evidence.py",),
+    "pypdf": ("compliance/capture/documents.py",),
 }
 
 

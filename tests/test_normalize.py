@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance.normalize import fold, normalize, normalize_with_map, token_hashes, tokenize
+from compliance.detect.normalize import fold, normalize, normalize_with_map, token_hashes, tokenize
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive
-from compliance.readers import read_paths
 from compliance.records import ArticleInput
 from compliance.settings import Settings
 

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from compliance.errors import InputError, RecordError
-from compliance.readers import read_paths, read_text
+from compliance.ingest.readers import read_paths, read_text
 from compliance.records import ArticleInput
 from compliance.settings import Settings
 
@@ -265,7 +265,7 @@ def test_folder_with_one_bad_file(tmp_path: Path, caplog: pytest.LogCaptureFixtu
     (tmp_path / "c.JSON").write_text(_line(url="https://x.example/3"), encoding="utf-8")
     (tmp_path / "notes.md").write_text("# pas un article", encoding="utf-8")
     (tmp_path / "sub" / "d.txt").write_text("Titre\n\nCorps.", encoding="utf-8")
-    with caplog.at_level("DEBUG", logger="compliance.readers"):
+    with caplog.at_level("DEBUG", logger="compliance.ingest.readers"):
         items = list(read_paths([str(tmp_path)]))
     assert _outcomes(items) == ["ok", "ok", ("not valid UTF-8 at byte 0", None), "ok", "ok"]
     assert isinstance(items[2], RecordError) and items[2].source == str(tmp_path / "b.txt")

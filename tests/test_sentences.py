@@ -1,7 +1,7 @@
 import pytest
 
-from compliance.normalize import tokenize
-from compliance.sentences import sentence_bounds, sentence_ids
+from compliance.detect.normalize import tokenize
+from compliance.detect.sentences import sentence_bounds, sentence_ids
 
 
 def first_words(text: str, max_words: int = 40) -> list[str]:

@@ -1,4 +1,4 @@
-"""Tests of compliance.storage on SQLite and, when COMPLIANCE_TEST_POSTGRES_URL is set, PostgreSQL."""
+"""Tests of compliance.store on SQLite and, when COMPLIANCE_TEST_POSTGRES_URL is set, PostgreSQL."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from alembic.migration import MigrationContext
 from compliance.errors import StorageError
 from compliance.records import Article, ArticleInput, Capture, Fingerprint
 from compliance.settings import Settings
-from compliance.storage import Base, Store, content_hash
+from compliance.store import Base, Store, content_hash
 
 PARAMS = {"num_perm": 64, "seed": 1, "shingle_size": 3, "window": 24}
 PARIS = timezone(timedelta(hours=2))
@@ -251,7 +251,7 @@ def test_windows_come_back_as_native_writable_uint64(store: Store, dtype: str | 
 
 
 def test_the_fingerprint_module_output_round_trips(store: Store) -> None:
-    from compliance.fingerprint import fingerprint  # the producer of what is stored
+    from compliance.detect.fingerprint import fingerprint  # the producer of what is stored
 
     settings = Settings()
     made = fingerprint(make_article(1).body * 20, settings)
@@ -512,6 +512,6 @@ def test_read_only_folder_raises_storage_error(tmp_path: Path) -> None:
 def test_head_revision_is_the_newest_migration() -> None:
     from alembic.script import ScriptDirectory
 
-    from compliance.storage import HEAD_REVISION, alembic_config
+    from compliance.store import HEAD_REVISION, alembic_config
 
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION

@@ -34,7 +34,7 @@ from compliance.errors import StorageError
 from compliance.records import Capture
 
 if TYPE_CHECKING:
-    from compliance.fetch import Exchange, FetchResult
+    from compliance.capture.fetch import Exchange, FetchResult
 
 WARC_VERSION = "WARC/1.1"
 _IDS = uuid.UUID("5b0a3f4e-8f4c-4d7e-9a57-6c6f6d706c69")  # namespace of our record ids

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from compliance.normalize import Tokens
+from compliance.detect.normalize import Tokens
 
 # The end of a sentence: terminal punctuation with its closing quotes or brackets, or a blank line.
 _END = re.compile(r"[.!?;…؟؛。]+[\"'»”’)\]]*(?=\s)|\n[ \t\u00a0]*\n")

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from compliance.errors import ConfigurationError, ExtractionError, InputError, RecordError
-from compliance.extract import declared_charset, extract_article
+from compliance.ingest.extract import declared_charset, extract_article
 from compliance.records import ArticleInput
 from compliance.settings import Settings
 

@@ -26,10 +26,10 @@ import charset_normalizer
 from pypdf import PdfReader
 
 from compliance.errors import ExtractionError, InputError
-from compliance.extract import ExtractedPage, declared_charset, decode_html, extract_page
+from compliance.ingest.extract import ExtractedPage, declared_charset, decode_html, extract_page
 
 if TYPE_CHECKING:
-    from compliance.fetch import FetchResult
+    from compliance.capture.fetch import FetchResult
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from compliance.documents import page_from_fetch, read_document
-from compliance.evidence import capture_from_fetch, capture_from_file, verify
-from compliance.fetch import FetchResult, fetch
+from compliance.capture.documents import page_from_fetch, read_document
+from compliance.capture.evidence import capture_from_fetch, capture_from_file, verify
+from compliance.capture.fetch import FetchResult, fetch
 from compliance.records import Capture
 from compliance.settings import Settings
-from compliance.storage import Store
+from compliance.store import Store
 
 Resolver = Callable[[str, int], list[str]]
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from compliance.fingerprint import shingle_hashes
-from compliance.normalize import Tokens
+from compliance.detect.fingerprint import shingle_hashes
+from compliance.detect.normalize import Tokens
 from compliance.records import Passage, Scores
 from compliance.settings import Settings
 

@@ -15,7 +15,7 @@ down_revision: str | None = None
 branch_labels: str | tuple[str, ...] | None = None
 depends_on: str | tuple[str, ...] | None = None
 
-# Written out rather than imported from compliance.storage: a revision is a frozen snapshot.
+# Written out rather than imported from compliance.store: a revision is a frozen snapshot.
 UTC_DATETIME = sa.DateTime(timezone=True)
 
 

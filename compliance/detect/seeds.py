@@ -25,10 +25,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compliance.arrays import occurrences
-from compliance.fingerprint import shingle_hashes
-from compliance.normalize import Tokens, token_hashes
-from compliance.sentences import sentence_bounds, sentence_ids
+from compliance.detect.arrays import occurrences
+from compliance.detect.fingerprint import shingle_hashes
+from compliance.detect.normalize import Tokens, token_hashes
+from compliance.detect.sentences import sentence_bounds, sentence_ids
 
 MAX_REPEAT = 50  # a word or shingle repeated more often than this is filler, not a seed
 BAND = 0.5  # a rewritten sentence keeps its shared words within half a sentence of one diagonal

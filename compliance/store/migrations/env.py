@@ -1,4 +1,4 @@
-"""Alembic environment: runs the migrations on the connection `compliance.storage` hands over.
+"""Alembic environment: runs the migrations on the connection `compliance.store` hands over.
 
 In: `config.attributes["connection"]` (an open connection inside a transaction), or else the
 `sqlalchemy.url` option. Out: the schema at the requested revision. No `fileConfig` here: the
@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from compliance.storage import Base, make_engine
+from compliance.store import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata

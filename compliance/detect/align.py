@@ -26,9 +26,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from compliance.normalize import Tokens
+from compliance.detect.normalize import Tokens
+from compliance.detect.seeds import (
+    Seed,
+    Shared,
+    TextInfo,
+    exact_runs,
+    sentence_seeds,
+    shared_words,
+    weigh_runs,
+)
 from compliance.records import Passage
-from compliance.seeds import Seed, Shared, TextInfo, exact_runs, sentence_seeds, shared_words, weigh_runs
 from compliance.settings import Settings
 
 MIN_COMMON = 2  # content words a pair of similar sentences shares at least

@@ -31,7 +31,7 @@ from typing import Protocol
 
 import numpy as np
 
-from compliance.arrays import expand_ranges
+from compliance.detect.arrays import expand_ranges
 from compliance.errors import StorageError
 from compliance.records import StoredFingerprint
 

@@ -3,7 +3,7 @@
 In: `records.ArticleInput` with a `records.Fingerprint` (or a zero-argument callable making one),
 and `records.Capture`. Out: `records.Article`, `records.StoredFingerprint` and `records.Capture`;
 ORM rows never leave this module. Opening a `Store` brings the schema to the newest Alembic
-revision (`compliance/migrations`). Every write is one transaction: it commits whole or not at all.
+revision (`compliance/store/migrations`). Every write is one transaction: it commits whole or not at all.
 Datetimes must be timezone-aware; they are stored and returned in UTC.
 """
 
@@ -148,7 +148,7 @@ class FingerprintRow(Base):
     shingle_size: Mapped[int]
     window: Mapped[int]
     signature: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian uint32, num_perm values
-    # The window minima (1-D, sorted by compliance.fingerprint): little-endian uint64, n_windows values.
+    # The window minima (1-D, sorted by detect.fingerprint): little-endian uint64, n_windows values.
     windows: Mapped[bytes] = mapped_column(LargeBinary)
     n_windows: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

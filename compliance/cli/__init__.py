@@ -25,13 +25,13 @@ from compliance.errors import (
     FetchError,
     InputError,
 )
+from compliance.ingest.readers import read_paths, read_text
 from compliance.pipeline import Archive, align_texts
-from compliance.readers import read_paths, read_text
 from compliance.records import Capture, Match, Passage
 from compliance.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 PROGRESS_FROM = 1000  # records: smaller inputs finish before a bar would help
 
 
@@ -192,7 +192,7 @@ def evidence() -> None:
 @click.argument("ids", nargs=-1, type=int)
 def evidence_verify(ids: tuple[int, ...]) -> None:
     """Recompute the SHA-256 of every stored capture (or of IDS) and report any change."""
-    from compliance.captures import verify_captures
+    from compliance.capture.captures import verify_captures
 
     settings = _settings()
     with _errors(), Archive(settings) as archive:

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from compliance.normalize import token_hashes
+from compliance.detect.normalize import token_hashes
 from compliance.records import Fingerprint
 from compliance.settings import Settings
 

@@ -1,0 +1,1 @@
+"""Capture: vetted fetching of suspect URLs, reading of submitted documents, WARC evidence."""

@@ -1,0 +1,1 @@
+"""Ingest: reading our articles from files and from our own site's pages."""
