@@ -1,31 +1,65 @@
 """The exceptions the core raises; the CLI and the web layer turn each into one clear message.
 
-ComplianceError
- ├── ConfigurationError   a setting is missing or out of range
- ├── InputError           a file, a record or a request the user gave us is unusable
- │    └── RecordError     one record of a batch (file + line), the batch goes on
- ├── FetchError           a URL could not be fetched, or was refused (unsafe, too large…)
- ├── ExtractionError      a page or file was fetched but no text could be taken from it
- └── StorageError         the database or the index could not be read or written
+ComplianceError                    exit 1   500  internal
+ ├── ConfigurationError            exit 2   500  configuration   a setting is missing or out of range
+ ├── InputError                    exit 2   422  invalid-input   a file, record or request is unusable
+ │    ├── RecordError              exit 2   422  invalid-record  one record of a batch; the batch goes on
+ │    └── NotFoundError            exit 2   404  not-found       an id, URL or name that is not stored
+ ├── FetchError                    exit 2   502  fetch-failed    a URL could not be fetched
+ │    ├── FetchRefused             exit 2   422  fetch-refused   never retry: unsafe address, scheme,
+ │    │                                                          size, content type, redirect loop
+ │    └── FetchFailed              exit 2   502  fetch-failed    may succeed later: timeout,
+ │                                                               connection error, 5xx, 429
+ ├── ExtractionError               exit 2   422  no-text         fetched, but no text could be taken
+ └── StorageError                  exit 1   503  storage         the database or the index failed
+
+Each class carries its CLI exit status, its HTTP status and its problem type (RFC 9457), so the
+CLI, the API and the scan records turn an error into the same answer.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
+
+PROBLEM_BASE = "https://compliance.invalid/problems/"  # problem type URIs; `about:blank` says too little
 
 
 class ComplianceError(Exception):
     """Base of every error the core raises on purpose."""
 
+    exit_status: ClassVar[int] = 1
+    http_status: ClassVar[int] = 500
+    problem: ClassVar[str] = "internal"
+    title: ClassVar[str] = "Internal error"
+
+    @classmethod
+    def problem_type(cls) -> str:
+        """The RFC 9457 `type` URI of this error."""
+        return PROBLEM_BASE + cls.problem
+
 
 class ConfigurationError(ComplianceError, ValueError):
     """A setting is missing, malformed or out of range."""
+
+    exit_status = 2
+    problem = "configuration"
+    title = "Configuration error"
 
 
 class InputError(ComplianceError, ValueError):
     """Input given by a user (file, record, request) cannot be used."""
 
+    exit_status = 2
+    http_status = 422
+    problem = "invalid-input"
+    title = "Invalid input"
+
 
 class RecordError(InputError):
     """One record of a batch is unusable; `source` and `line` say where it is."""
+
+    problem = "invalid-record"
+    title = "Invalid record"
 
     def __init__(self, reason: str, source: str = "", line: int | None = None) -> None:
         self.reason = reason
@@ -35,13 +69,49 @@ class RecordError(InputError):
         super().__init__(f"{where}: {reason}" if where else reason)
 
 
+class NotFoundError(InputError):
+    """An id, URL or name the user gave is not stored."""
+
+    http_status = 404
+    problem = "not-found"
+    title = "Not found"
+
+
 class FetchError(ComplianceError):
     """A URL was refused or could not be fetched."""
+
+    exit_status = 2
+    http_status = 502
+    problem = "fetch-failed"
+    title = "Fetch failed"
+
+
+class FetchRefused(FetchError):
+    """The URL must not be fetched, now or later: unsafe address, scheme, size, type, redirect loop."""
+
+    http_status = 422
+    problem = "fetch-refused"
+    title = "Fetch refused"
+
+
+class FetchFailed(FetchError):
+    """The fetch failed for a reason that may pass: timeout, connection error, 5xx, 429."""
+
+    retry_after: float | None = None  # seconds, when the server said so
 
 
 class ExtractionError(ComplianceError):
     """No usable text could be extracted from a page or a file."""
 
+    exit_status = 2
+    http_status = 422
+    problem = "no-text"
+    title = "No text to check"
+
 
 class StorageError(ComplianceError):
     """The database or the index could not be read or written."""
+
+    http_status = 503
+    problem = "storage"
+    title = "Storage unavailable"

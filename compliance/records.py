@@ -4,15 +4,46 @@ ArticleInput   what a reader or extractor yields for one of our articles, before
 Article        an ArticleInput once stored: it has an `id`
 Passage        a reproduced passage: a character span in the article and one in the page
 Match          one article found in one page: passages, scores and verdict
+
+Verdict, UpsertStatus and CaptureKind are the closed sets of words these values carry.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
+
+
+class Verdict(StrEnum):
+    """What a match amounts to: by size first (score), then by who copied and how (policy)."""
+
+    FULL_REPRODUCTION = "full_reproduction"
+    SUBSTANTIAL_EXCERPT = "substantial_excerpt"
+    SHORT_QUOTATION = "short_quotation"
+    SNIPPET = "snippet"
+    LICENSED = "licensed"
+    LICENCE_BREACH = "licence_breach"
+    OWN_SITE = "own_site"
+    THIRD_PARTY = "third_party"
+
+
+class UpsertStatus(StrEnum):
+    """What storing one article did."""
+
+    INGESTED = "ingested"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+class CaptureKind(StrEnum):
+    """Where a capture's bytes came from."""
+
+    URL = "url"
+    FILE = "file"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +139,7 @@ class Match:
     article: Article
     passages: tuple[Passage, ...]
     scores: Scores
-    verdict: str
+    verdict: Verdict
 
     def to_json(self) -> dict[str, Any]:
         """The match as in DESIGN.md's `check --json` contract."""
@@ -146,7 +177,7 @@ class Capture:
 
     sha256: str
     warc_path: str
-    kind: str  # "url" or "file"
+    kind: CaptureKind
     requested_url: str
     final_url: str
     redirects: tuple[str, ...]

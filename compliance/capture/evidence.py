@@ -31,7 +31,7 @@ from warcio.warcwriter import WARCWriter
 
 from compliance import __version__
 from compliance.errors import StorageError
-from compliance.records import Capture
+from compliance.records import Capture, CaptureKind
 
 if TYPE_CHECKING:
     from compliance.capture.fetch import Exchange, FetchResult
@@ -303,7 +303,7 @@ def capture_from_fetch(
     return Capture(
         sha256=digest,
         warc_path=relative,
-        kind="url",
+        kind=CaptureKind.URL,
         requested_url=result.requested_url,
         final_url=result.final_url,
         redirects=tuple(result.redirects),
@@ -338,7 +338,7 @@ def capture_from_file(
     return Capture(
         sha256=digest,
         warc_path=relative,
-        kind="file",
+        kind=CaptureKind.FILE,
         requested_url=uri,
         final_url=uri,
         redirects=(),

@@ -10,13 +10,8 @@ import numpy as np
 
 from compliance.detect.fingerprint import shingle_hashes
 from compliance.detect.normalize import Tokens
-from compliance.records import Passage, Scores
+from compliance.records import Passage, Scores, Verdict
 from compliance.settings import Settings
-
-FULL_REPRODUCTION = "full_reproduction"
-SUBSTANTIAL_EXCERPT = "substantial_excerpt"
-SHORT_QUOTATION = "short_quotation"
-SNIPPET = "snippet"
 
 
 def scores(passages: list[Passage], article: Tokens, page: Tokens, settings: Settings) -> Scores:
@@ -32,20 +27,20 @@ def scores(passages: list[Passage], article: Tokens, page: Tokens, settings: Set
     )
 
 
-def verdict(result: Scores, settings: Settings) -> str | None:
+def verdict(result: Scores, settings: Settings) -> Verdict | None:
     """What the reproduction amounts to by size alone; None when it is too small to report."""
     if result.reproduced_words < settings.min_match_words:
         return None
     if result.coverage >= settings.full_coverage:
-        return FULL_REPRODUCTION
+        return Verdict.FULL_REPRODUCTION
     if (
         result.coverage >= settings.substantial_coverage
         or result.longest_passage_words >= settings.substantial_words
     ):
-        return SUBSTANTIAL_EXCERPT
+        return Verdict.SUBSTANTIAL_EXCERPT
     if result.longest_passage_words >= settings.quotation_words:
-        return SHORT_QUOTATION
-    return SNIPPET
+        return Verdict.SHORT_QUOTATION
+    return Verdict.SNIPPET
 
 
 def _covered_words(tokens: Tokens, spans: list[tuple[int, int]]) -> int:

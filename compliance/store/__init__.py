@@ -52,8 +52,10 @@ from compliance.records import (
     Article,
     ArticleInput,
     Capture,
+    CaptureKind,
     Fingerprint,
     StoredFingerprint,
+    UpsertStatus,
 )
 from compliance.settings import Settings
 
@@ -193,7 +195,7 @@ class _Plan:
     changed: list[dict[str, Any]] = field(default_factory=list)  # with the article's "id"
     written: dict[str, dict[str, Any]] = field(default_factory=dict)  # url -> article values
     prints: dict[str, dict[str, Any]] = field(default_factory=dict)  # url -> fingerprint columns
-    unchanged: dict[str, tuple[Article, str]] = field(default_factory=dict)
+    unchanged: dict[str, tuple[Article, UpsertStatus]] = field(default_factory=dict)
 
 
 class _Existing(NamedTuple):
@@ -314,7 +316,7 @@ def _capture(row: CaptureRow) -> Capture:
     return Capture(
         sha256=row.sha256,
         warc_path=row.warc_path,
-        kind=row.kind,
+        kind=CaptureKind(row.kind),
         requested_url=row.requested_url,
         final_url=row.final_url,
         redirects=tuple(row.redirects),
@@ -507,7 +509,7 @@ class Store:
 
     def upsert_articles(
         self, items: Sequence[tuple[ArticleInput, FingerprintSource]]
-    ) -> list[tuple[Article, str]]:
+    ) -> list[tuple[Article, UpsertStatus]]:
         """Insert or update articles by url, in one transaction: status ingested/updated/unchanged.
 
         One result per distinct url, in the order of the item that won (a later item with the
@@ -527,7 +529,7 @@ class Store:
 
     def _upsert(
         self, session: Session, latest: dict[str, tuple[ArticleInput, FingerprintSource]]
-    ) -> list[tuple[Article, str]]:
+    ) -> list[tuple[Article, UpsertStatus]]:
         if self._engine.dialect.name == "postgresql":
             # SQLite's BEGIN IMMEDIATE already admits one writer at a time; do the same here.
             session.execute(select(func.pg_advisory_xact_lock(UPSERT_LOCK)))
@@ -537,7 +539,7 @@ class Store:
         self._replace_fingerprints(session, [v["id"] for v in plan.changed], plan.prints, ids)
         results = dict(plan.unchanged)
         for url, values in plan.written.items():
-            status = "updated" if url in existing else "ingested"
+            status = UpsertStatus.UPDATED if url in existing else UpsertStatus.INGESTED
             results[url] = (Article(id=ids[url], **values), status)
         return [results[url] for url in latest]
 
@@ -550,7 +552,7 @@ class Store:
             old = existing.get(url)
             digest = content_hash(article)
             if old and old.row.content_hash == digest and old.params == self._params(source, url):
-                plan.unchanged[url] = (_article(old.row), "unchanged")
+                plan.unchanged[url] = (_article(old.row), UpsertStatus.UNCHANGED)
                 continue
             plan.written[url] = _article_values(article)
             values = {**plan.written[url], "content_hash": digest, "modified_at": now}
