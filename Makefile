@@ -19,7 +19,7 @@ demo: install  ## load the fixture archive into SQLite, check the fixture suspec
 lint: install
 	$(BIN)/ruff check compliance web tests bench
 	$(BIN)/ruff format --check compliance web tests bench
-	$(BIN)/mypy compliance web
+	$(BIN)/mypy compliance web bench
 
 test: lint  ## every test, with PostgreSQL and Redis when COMPLIANCE_TEST_*_URL are set
 	$(BIN)/pytest

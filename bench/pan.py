@@ -62,7 +62,7 @@ def sample(pairs: list[Pair], per_subcorpus: int) -> list[Pair]:
     groups: dict[str, list[Pair]] = defaultdict(list)
     for pair in pairs:
         groups[pair.subcorpus].append(pair)
-    chosen = []
+    chosen: list[Pair] = []
     for group in groups.values():
         step = max(1.0, len(group) / per_subcorpus)
         chosen.extend(group[int(k * step)] for k in range(min(per_subcorpus, len(group))))

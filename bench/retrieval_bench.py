@@ -201,9 +201,13 @@ def build_all(bodies: Sequence[str], args: argparse.Namespace, folder: Path) -> 
     return methods, builds
 
 
-def make_pages(bodies: Sequence[str], news: FrenchNews, args: argparse.Namespace) -> dict:
+# (excerpt words, edit every) → pages, each (text, excerpt span, index of the source body)
+Pages = dict[tuple[int, int], list[tuple[str, tuple[int, int], int]]]
+
+
+def make_pages(bodies: Sequence[str], news: FrenchNews, args: argparse.Namespace) -> Pages:
     rng = random.Random(f"retrieval:{args.seed}")
-    pages = {}
+    pages: Pages = {}
     for words, every in EXCERPTS:
         pages[words, every] = []
         for _ in range(args.pages):

@@ -12,22 +12,37 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
 from itertools import islice
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from compliance.checks import file_page, record, text_page, url_page
 from compliance.detect.align import align
-from compliance.detect.fingerprint import fingerprint, shingle_hashes, window_minima
-from compliance.detect.index import PassageIndex
+from compliance.detect.fingerprint import encode, fingerprint, shingle_hashes, window_minima
+from compliance.detect.index import Decoded, PassageIndex
 from compliance.detect.normalize import Tokens, token_hashes, tokenize
 from compliance.detect.score import scores, verdict
-from compliance.errors import RecordError
-from compliance.ingest.extract import extract_article
-from compliance.records import Article, ArticleInput, Capture, Fingerprint, IngestReport, Match, Passage
+from compliance.errors import NotFoundError, RecordError
+from compliance.ingest.our_pages import extract_article
+from compliance.ingest.readers import read_paths, read_text
+from compliance.policy.partners import checked_partner
+from compliance.records import (
+    Article,
+    ArticleInput,
+    Capture,
+    CheckReport,
+    EncodedFingerprint,
+    Finding,
+    IngestReport,
+    Match,
+    Partner,
+    Passage,
+)
 from compliance.settings import Settings, sqlite_path
 from compliance.store import Store
 
@@ -108,7 +123,7 @@ class Archive:
 
     def sync_index(self) -> None:
         """Catch the passage index up with the database now."""
-        self._open_index().sync(self.store)
+        self._open_index().sync(Decoded(self.store))
         self._synced_at = time.monotonic()
 
     def _open_index(self) -> PassageIndex:
@@ -164,19 +179,29 @@ class Archive:
         found = [m for m in (match_article(a, page, self.settings) for a in likely) if m is not None]
         return sorted(found, key=lambda m: (-m.scores.coverage, -m.scores.reproduced_words, m.article.id))
 
-    def check_url(self, url: str, resolver: Resolver | None = None) -> tuple[Capture, list[Match]]:
-        """Fetch a suspect URL safely, keep the capture, and check its extracted text."""
+    def record_text(self, text: str, name: str | None = None) -> CheckReport:
+        """Check a submitted text and keep what it reproduces as findings (`checks`)."""
+        return record(self.store, self.settings, text_page(text, name), text, self.check_text(text))
+
+    def record_url(self, url: str, resolver: Resolver | None = None) -> CheckReport:
+        """Fetch a suspect URL safely, keep the capture, check its text and keep the findings."""
         from compliance.capture.captures import capture_url  # fetching libraries load only when needed
 
         capture = capture_url(url, self.settings, self.store, resolver)
-        return capture, self.check_text(capture.text)
+        matches = self.check_text(capture.text)
+        return record(self.store, self.settings, url_page(capture), capture.text, matches, capture)
 
-    def check_file(self, path: str) -> tuple[Capture, list[Match]]:
-        """Keep a submitted file (.html, .txt, .eml, .pdf) as a capture and check its text."""
+    def record_file(self, path: str) -> CheckReport:
+        """Keep a submitted file (.html, .txt, .eml, .pdf) as a capture, check it, keep the findings."""
         from compliance.capture.captures import capture_file
 
         capture = capture_file(path, self.settings, self.store)
-        return capture, self.check_text(capture.text)
+        matches = self.check_text(capture.text)
+        return record(self.store, self.settings, file_page(path), capture.text, matches, capture)
+
+    def finding(self, finding_id: int) -> Finding | None:
+        """A stored finding with its page and sightings, or None."""
+        return self.store.get_finding(finding_id)
 
     def ingest_url(self, url: str, resolver: Resolver | None = None) -> tuple[Article, str, Capture]:
         """Fetch one of our article pages, store the article, and capture the page as published."""
@@ -197,8 +222,67 @@ class Archive:
         self.sync_index()
         return article, status, capture
 
-    def _fingerprinter(self, item: ArticleInput) -> Callable[[], Fingerprint]:
-        return lambda: fingerprint(item.body, self.settings)
+    # --- What the CLI and the web layer ask of the archive besides ingest and check ---
+
+    def delete_article(self, url: str) -> bool:
+        """Delete one of our articles and its fingerprint, index included; False if none is stored."""
+        deleted = self.store.delete_article(url)
+        if deleted:
+            self.sync_index()
+        return deleted
+
+    def articles_without_notice(self) -> list[Article]:
+        """Our articles stored without a rights notice: reproduction of them was never reserved."""
+        return self.store.articles_without_notice()
+
+    # --- Partners (licensees): checked here, stored by the store ---
+
+    def partners(self) -> list[Partner]:
+        """Every partner, by name."""
+        return self.store.partners()
+
+    def partner(self, name: str) -> Partner:
+        """The partner called `name`; NotFoundError if there is none."""
+        found = self.store.partner(name)
+        if found is None:
+            raise NotFoundError(f"no partner called {name!r}")
+        return found
+
+    def add_partner(self, partner: Partner) -> Partner:
+        """Store a new partner, its domains checked (no domain shared with another partner)."""
+        return self.store.add_partner(checked_partner(partner))
+
+    def update_partner(self, name: str, partner: Partner) -> Partner:
+        """Replace the partner called `name`."""
+        return self.store.update_partner(name, checked_partner(partner))
+
+    def remove_partner(self, name: str) -> None:
+        """Delete the partner called `name`."""
+        self.store.remove_partner(name)
+
+    def verify_captures(self, ids: Sequence[int] = ()) -> list[tuple[Capture, str | None]]:
+        """Every capture (or those of `ids`) with None when its WARC is intact, else why not."""
+        from compliance.capture.captures import verify_captures
+
+        return verify_captures(self.store, self.settings, ids)
+
+    def _fingerprinter(self, item: ArticleInput) -> Callable[[], EncodedFingerprint]:
+        return lambda: encode(fingerprint(item.body, self.settings), item.url)
+
+
+# --- Reading inputs, for the callers of `Archive` (the CLI, the web layer) ---
+
+
+def read_articles(
+    paths: Sequence[str | os.PathLike[str]], settings: Settings
+) -> Iterator[ArticleInput | RecordError]:
+    """One `ArticleInput` or `RecordError` per record of the given files and folders, in order."""
+    return read_paths(paths, settings)
+
+
+def read_page_text(path: str | os.PathLike[str], settings: Settings) -> str:
+    """The text of one UTF-8 plain-text page ("-": stdin), exactly as decoded, BOM dropped."""
+    return read_text(path, settings)
 
 
 def _batches(items: Iterable[ArticleInput | RecordError], size: int) -> Iterator[list]:

@@ -7,6 +7,7 @@ keep `num_perm`, `seed`, `shingle_size` and `window`; matches keep the threshold
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 from compliance.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/compliance.db"
+QUOTATION_CREDITS = ("name_or_link", "name_and_link", "none")
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,30 @@ class Settings:
     quotation_words: int = 12
     min_match_words: int = 12
 
+    # Policy: who copied and how (compliance.policy). Calibrated on French law's short quotation
+    # (CPI art. L122-5 3° a: brief, with the author and the source clearly named).
+    own_domains: tuple[str, ...] = field(default_factory=tuple)  # besides our articles' own domains
+    publisher_names: tuple[str, ...] = field(default_factory=tuple)  # besides the © holder of our notice
+    credit_patterns: tuple[str, ...] = field(default_factory=tuple)  # extra regexes that credit us
+    quotation_max_words: int = 60  # every passage of a short quotation is shorter than this...
+    quotation_max_share: float = 0.10  # ...and than this share of the article's words
+    quotation_credit: str = "name_or_link"  # what a quotation must carry: name_or_link|name_and_link|none
+    snippet_max_words: int = 40  # a snippet: one passage (the lede) at most this long, with a link
+    wire_agencies: tuple[str, ...] = (
+        "AFP",
+        "AP",
+        "APS",
+        "ANSA",
+        "DPA",
+        "EFE",
+        "MAP",
+        "Reuters",
+        "TAP",
+        "Xinhua",
+    )  # credits that mark a paragraph of ours as someone else's text
+    repeat_offender_articles: int = 3  # a site with findings on this many of our articles...
+    repeat_offender_days: int = 30  # ...within this many days is a repeat offender
+
     # Our own pages: datelines are written in the publisher's local time.
     publisher_timezone: str = "Africa/Algiers"
     max_input_bytes: int = 10 * 1024 * 1024  # one .json/.html/.txt file, or one JSONL line
@@ -74,6 +100,10 @@ class Settings:
             "max_redirects",
             "max_bytes",
             "max_input_bytes",
+            "quotation_max_words",
+            "snippet_max_words",
+            "repeat_offender_articles",
+            "repeat_offender_days",
         )
         for name in positive:
             value = getattr(self, name)
@@ -88,6 +118,7 @@ class Settings:
                 raise ConfigurationError(f"{name} must lie in (0, 1], got {value!r}")
         if self.substantial_coverage > self.full_coverage:
             raise ConfigurationError("substantial_coverage must not exceed full_coverage")
+        self._check_policy()
         if not self.database_url:
             raise ConfigurationError("database_url must not be empty")
         if self.index_refresh < 0:
@@ -108,6 +139,22 @@ class Settings:
             raise ConfigurationError(f"min_evidence must be positive, got {self.min_evidence!r}")
         if not self.summary_ratio > 1:
             raise ConfigurationError(f"summary_ratio must be greater than 1, got {self.summary_ratio!r}")
+
+    def _check_policy(self) -> None:
+        if not 0.0 < self.quotation_max_share <= 1.0:
+            raise ConfigurationError(
+                f"quotation_max_share must lie in (0, 1], got {self.quotation_max_share!r}"
+            )
+        if self.quotation_credit not in QUOTATION_CREDITS:
+            choices, got = ", ".join(QUOTATION_CREDITS), self.quotation_credit
+            raise ConfigurationError(f"quotation_credit must be one of {choices}, got {got!r}")
+        for pattern in self.credit_patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ConfigurationError(
+                    f"credit_patterns: {pattern!r} is not a regular expression: {exc}"
+                ) from None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -155,6 +202,21 @@ class Settings:
             "substantial_words": self.substantial_words,
             "quotation_words": self.quotation_words,
             "min_match_words": self.min_match_words,
+        }
+
+    def policy_rules(self) -> dict[str, Any]:
+        """The policy's rules in force, recorded with each finding so its verdict can be explained later."""
+        return {
+            "own_domains": list(self.own_domains),
+            "publisher_names": list(self.publisher_names),
+            "credit_patterns": list(self.credit_patterns),
+            "quotation_max_words": self.quotation_max_words,
+            "quotation_max_share": self.quotation_max_share,
+            "quotation_credit": self.quotation_credit,
+            "snippet_max_words": self.snippet_max_words,
+            "wire_agencies": list(self.wire_agencies),
+            "repeat_offender_articles": self.repeat_offender_articles,
+            "repeat_offender_days": self.repeat_offender_days,
         }
 
 

@@ -1,24 +1,173 @@
-"""Shared fixtures, in flaskr's style: settings on a temporary database, an archive seeded from
-fixtures/, a CLI runner, and the web app with its test client."""
+"""Shared fixtures, in flaskr's style: the web `app` on a temporary database seeded from fixtures/,
+its `client`, a CLI `runner`, settings on a temporary database, and the outside services.
+
+Every test runs under the network guard (tests/sites.py): a connection outside 127.0.0.0/8 and
+::1, or a system DNS lookup, fails the test before any packet leaves; the `guard` fixture gives
+tests that prove "no connection was attempted" its record of connections.
+
+PostgreSQL (`COMPLIANCE_TEST_POSTGRES_URL`), Redis (`COMPLIANCE_TEST_REDIS_URL`) and the
+evaluation corpora (../shared/data) are optional on a developer's machine and required under CI:
+`unavailable()` is the one place that decides between skipping and failing.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+from urllib.parse import unquote, urlsplit
 
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from sites import SiteServer, serve
+from sites import NetworkGuard, SiteServer, guarded, serve
 
 from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive
 from compliance.settings import Settings
+from web import close_archive, create_app
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+if TYPE_CHECKING:
+    from flask import Flask
+    from flask.testing import FlaskClient
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+SHARED_DATA = ROOT.parent / "shared" / "data"  # evaluation corpora, read in place, never copied
 POSTGRES_URL = os.environ.get("COMPLIANCE_TEST_POSTGRES_URL", "")
+REDIS_URL = os.environ.get("COMPLIANCE_TEST_REDIS_URL", "")
+SERVICE_TIMEOUT = 3.0  # seconds a service has to answer before it counts as unreachable
+
+
+# --- missing services and data: skipped on a laptop, fatal under CI -----------------------------
+
+
+def under_ci() -> bool:
+    """Whether the `CI` variable is set (to anything but an explicit no)."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test for want of `reason`, or fail it under CI, where nothing is skipped silently."""
+    if under_ci():
+        pytest.fail(f"{reason} (CI is set: a missing service or corpus fails the run)", pytrace=False)
+    pytest.skip(reason)
+
+
+def postgres_problem(url: str) -> str | None:
+    """Why PostgreSQL at `url` cannot be used, or None when it answers a query."""
+    try:
+        engine = sa.create_engine(url, connect_args={"connect_timeout": int(SERVICE_TIMEOUT)})
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        return f"unusable URL ({exc})"
+    try:
+        with engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as exc:
+        cause = getattr(exc, "orig", None) or exc
+        return str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    finally:
+        engine.dispose()
+    return None
+
+
+def redis_problem(url: str, timeout: float = SERVICE_TIMEOUT) -> str | None:
+    """Why Redis at `url` cannot be used, or None when it answers PING (raw RESP, no client library)."""
+    parts = urlsplit(url)
+    if parts.scheme != "redis":
+        return f"only redis:// URLs are checked, got {parts.scheme or 'no'} scheme"
+    commands = [[b"PING"]]
+    if parts.password is not None:
+        # AUTH with one argument works on every Redis version; a user name needs Redis 6 ACLs.
+        credentials = [unquote(name) for name in (parts.username, parts.password) if name]
+        commands.insert(0, [b"AUTH", *(part.encode() for part in credentials)])
+    request = b"".join(
+        b"*%d\r\n" % len(command) + b"".join(b"$%d\r\n%s\r\n" % (len(arg), arg) for arg in command)
+        for command in commands
+    )
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout) as sock:
+            sock.sendall(request)
+            reply = b""
+            while b"PONG" not in reply and not reply.startswith(b"-") and len(reply) < 1024:
+                chunk = sock.recv(1024)
+                if not chunk:
+                    break
+                reply += chunk
+    except OSError as exc:
+        return f"no answer ({exc})"
+    return None if b"+PONG\r\n" in reply else f"unexpected reply {reply[:80]!r}"
+
+
+def _shown(url: str) -> str:
+    """`url` without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """COMPLIANCE_TEST_POSTGRES_URL, once the server has answered a query."""
+    if not POSTGRES_URL:
+        unavailable("PostgreSQL: set COMPLIANCE_TEST_POSTGRES_URL to run these tests on it")
+    problem = postgres_problem(POSTGRES_URL)
+    if problem:
+        unavailable(
+            f"PostgreSQL at COMPLIANCE_TEST_POSTGRES_URL={_shown(POSTGRES_URL)} is unusable: {problem}"
+        )
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """COMPLIANCE_TEST_REDIS_URL, once the server has answered PING."""
+    if not REDIS_URL:
+        unavailable("Redis: set COMPLIANCE_TEST_REDIS_URL to run these tests on it")
+    problem = redis_problem(REDIS_URL)
+    if problem:
+        unavailable(f"Redis at COMPLIANCE_TEST_REDIS_URL={_shown(REDIS_URL)} is unusable: {problem}")
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def evaluation_corpus() -> Callable[[str], Path]:
+    """The folder of an evaluation corpus in ../shared/data, by name."""
+
+    def folder(name: str) -> Path:
+        path = SHARED_DATA / name
+        if not path.is_dir():
+            unavailable(
+                f"evaluation corpus {path} is absent (read at run time, never stored in the repository)"
+            )
+        return path
+
+    return folder
+
+
+# --- the network ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+    """Every test: nothing leaves the machine; the guard records each connection attempt."""
+    with guarded(monkeypatch) as network:
+        yield network
+
+
+@pytest.fixture
+def site() -> Iterator[SiteServer]:
+    """A fixture site on 127.0.0.1 (tests/sites.py), stopped after the test."""
+    with serve() as server:
+        yield server
+
+
+# --- databases and settings -----------------------------------------------------------------------
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -27,14 +176,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'db' / 'compliance.db'}"
         return
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL: set COMPLIANCE_TEST_POSTGRES_URL to run these tests on it")
+    server: str = request.getfixturevalue("postgres_url")
     schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
+    admin = sa.create_engine(server)
     with admin.begin() as connection:
         connection.execute(sa.schema.CreateSchema(schema))
     try:
-        url = sa.make_url(POSTGRES_URL).update_query_dict({"options": f"-csearch_path={schema}"})
+        url = sa.make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
         yield url.render_as_string(hide_password=False)
     finally:
         with admin.begin() as connection:
@@ -49,38 +197,66 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def loaded_archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
-    """One archive with every fixture article, shared by read-only tests."""
-    folder = tmp_path_factory.mktemp("archive")
-    archive = Archive(Settings(database_url=f"sqlite:///{folder / 'archive.db'}"))
-    report = archive.ingest(read_paths([FIXTURES / "archive"], archive.settings))
+def seeded_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed SQLite archive (archive.db and its index) holding every fixture article: copy it."""
+    folder = tmp_path_factory.mktemp("seeded")
+    with Archive(Settings(database_url=f"sqlite:///{folder / 'archive.db'}")) as archive:
+        report = archive.ingest(read_paths([FIXTURES / "archive"], archive.settings))
     assert report.failed == 0, report.errors
-    yield archive
-    archive.close()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def loaded_archive(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> Iterator[Archive]:
+    """One archive with every fixture article, shared by read-only tests."""
+    folder = shutil.copytree(seeded_folder, tmp_path_factory.mktemp("loaded") / "archive")
+    with Archive(Settings(database_url=f"sqlite:///{folder / 'archive.db'}")) as archive:
+        yield archive
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No COMPLIANCE_* variable of the developer's shell leaks into the test (COMPLIANCE_TEST_* stay)."""
+    for name in list(os.environ):
+        if name.startswith("COMPLIANCE_") and not name.startswith("COMPLIANCE_TEST_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None) -> dict[str, str]:
     """COMPLIANCE_* variables pointing the CLI at a temporary database."""
     values = {
         "COMPLIANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
         "COMPLIANCE_EVIDENCE_DIR": str(tmp_path / "evidence"),
     }
-    for name in os.environ:
-        if name.startswith("COMPLIANCE_") and not name.startswith("COMPLIANCE_TEST_"):
-            monkeypatch.delenv(name)
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
 
 
+# --- the web app and the CLI ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def app(tmp_path: Path, seeded_folder: Path, clean_env: None) -> Iterator[Flask]:
+    """The web app on a private copy of the seeded archive, its Archive closed after the test."""
+    folder = shutil.copytree(seeded_folder, tmp_path / "app")
+    app = create_app(
+        {
+            "TESTING": True,
+            "COMPLIANCE_DATABASE_URL": f"sqlite:///{folder / 'archive.db'}",
+            "COMPLIANCE_EVIDENCE_DIR": str(folder / "evidence"),
+        }
+    )
+    yield app
+    close_archive(app)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
-
-
-@pytest.fixture
-def site() -> Iterator[SiteServer]:
-    """A fixture site on 127.0.0.1 (tests/sites.py), stopped after the test."""
-    with serve() as server:
-        yield server

@@ -239,7 +239,7 @@ ROUTES: dict[str, Callable[[_Handler], None]] = {
 }
 
 
-class _Server(ThreadingHTTPServer):
+class LoopbackServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def server_bind(self) -> None:
@@ -254,7 +254,7 @@ class _Server(ThreadingHTTPServer):
 @contextmanager
 def serve(tls: ssl.SSLContext | None = None) -> Iterator[SiteServer]:
     """A fixture server on 127.0.0.1 (HTTPS with `tls`), stopped on exit."""
-    server = _Server(("127.0.0.1", 0), _Handler)
+    server = LoopbackServer(("127.0.0.1", 0), _Handler)
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     port = server.server_address[1]

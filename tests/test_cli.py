@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from compliance.cli import main
+from compliance.errors import ComplianceError
+from compliance.pipeline import Archive
 from compliance.settings import Settings
 from compliance.store import Store
+
+CLI = Path(__file__).resolve().parent.parent / "compliance" / "cli"
 
 ARTICLE = {
     "url": "https://www.gazette-littoral.example/societe/2021/11/24/essai",
@@ -179,3 +185,50 @@ def test_text_takes_several_files_after_one_flag(tmp_path: Path, seeded: dict, r
     second.write_text("La météo sera clémente demain sur tout le littoral.", encoding="utf-8")
     result = runner.invoke(main, ["check", "--json", "--text", str(first), str(second)])
     assert [json.loads(line)["file"] for line in result.output.splitlines()] == [str(first), str(second)]
+
+
+def error_tree(cls: type[ComplianceError]) -> list[type[ComplianceError]]:
+    return [cls, *(sub for child in cls.__subclasses__() for sub in error_tree(child))]
+
+
+@pytest.mark.parametrize("error", [*error_tree(ComplianceError), OSError], ids=lambda cls: cls.__name__)
+def test_an_error_gives_its_exit_status_and_one_line(
+    error: type[Exception], env: dict, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail(self: Archive, text: str) -> None:
+        raise error("the reason, in words")
+
+    monkeypatch.setattr(Archive, "check_text", fail)
+    result = runner.invoke(main, ["check", "--text", "-"], input="texte")
+    assert result.exit_code == getattr(error, "exit_status", 1)
+    assert result.stderr == "compliance: error: the reason, in words\n" and result.stdout == ""
+
+
+CLI_MAY_IMPORT = (
+    "compliance.cli.",
+    "compliance.__version__",
+    "compliance.pipeline",
+    "compliance.settings",
+    "compliance.errors",
+    "compliance.records",
+    "compliance.shapes",
+)
+
+
+def imported_names(path: Path) -> set[str]:
+    """`a.b` for `import a.b`, `a.b.c` for `from a.b import c`."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names |= {f"{node.module}.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+    return names
+
+
+@pytest.mark.parametrize("module", sorted(p.name for p in CLI.glob("*.py")))
+def test_the_cli_reaches_the_core_only_through_the_pipeline_facade(module: str) -> None:
+    names = imported_names(CLI / module)
+    outside = {n for n in names if n.startswith("compliance") and not n.startswith(CLI_MAY_IMPORT)}
+    libraries = {n.split(".")[0] for n in names} - set(sys.stdlib_module_names) - {"__future__"}
+    assert outside == set() and libraries <= {"click", "compliance"}

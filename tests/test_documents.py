@@ -9,12 +9,10 @@ from io import BytesIO
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 from sites import COPY_SENTENCE, FIXTURES, LATIN1_TEXT, PDF_LINK, NetworkGuard, guarded, make_pdf, make_png
 
-from compliance.capture.documents import decode_text, page_from_bytes, read_document
+from compliance.capture.documents import page_from_bytes, read_document
 from compliance.errors import ExtractionError, InputError
 
 ARABIC = "الجفاف يهدد محصول القمح في الهضاب العليا والفلاحون يطالبون بتأجيل سداد القروض"
@@ -226,14 +224,6 @@ def test_html_header_charset_wins_over_meta_when_it_fits() -> None:
     html = f'<html><head><meta charset="koi8-r"></head><body><p>{LATIN1_TEXT}</p></body></html>'
     text, _ = page_from_bytes(html.encode("latin-1"), "text/html; charset=iso-8859-1")
     assert text == LATIN1_TEXT
-
-
-@given(
-    st.text(min_size=1).filter(lambda s: not s.startswith("\ufeff")),
-    st.sampled_from([None, "iso-8859-1", "windows-1256", "utf-8", "koi8-r"]),
-)
-def test_valid_utf8_always_wins(text: str, declared: str | None) -> None:
-    assert decode_text(text.encode("utf-8"), declared) == text
 
 
 def test_unsupported_type_is_an_extraction_error() -> None:

@@ -1,17 +1,16 @@
-"""Tests of compliance.capture.evidence: WARC captures of fetches and files, content-addressed, verified."""
+"""Tests of compliance.capture.evidence and evidence_folder: WARC captures, content-addressed, verified."""
 
 from __future__ import annotations
 
 import gzip
 import hashlib
 import stat
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sites import COPY_SENTENCE, FIXTURES, HUGE_BYTES, NetworkGuard, SiteServer, guarded
+from sites import COPY_SENTENCE, FIXTURES, HUGE_BYTES, SiteServer
 from warcio.archiveiterator import ArchiveIterator
 
 from compliance import __version__
@@ -20,19 +19,13 @@ from compliance.capture.evidence import (
     capture_from_fetch,
     capture_from_file,
     file_uri,
-    verify,
     write_capture,
     write_file_capture,
 )
+from compliance.capture.evidence_folder import verify
 from compliance.capture.fetch import FetchResult, fetch
 from compliance.errors import StorageError
 from compliance.settings import Settings
-
-
-@pytest.fixture(autouse=True)
-def guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
-    with guarded(monkeypatch) as network:
-        yield network
 
 
 @pytest.fixture

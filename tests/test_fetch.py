@@ -8,19 +8,15 @@ URLs were refused before any connection at all.
 from __future__ import annotations
 
 import gzip
-import ipaddress
 import shutil
 import socket
 import ssl
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import requests
-from hypothesis import given
-from hypothesis import strategies as st
 from sites import (
     COPY_SENTENCE,
     FIXTURES,
@@ -28,22 +24,21 @@ from sites import (
     PDF_LINK,
     NetworkGuard,
     SiteServer,
-    guarded,
     serve,
 )
 
 import compliance.capture.fetch as fetch_module
 from compliance.capture.documents import page_from_fetch
-from compliance.capture.fetch import fetch, new_session, unsafe_reason, vet
-from compliance.errors import FetchError
+from compliance.capture.fetch import fetch
+from compliance.capture.transport import Exchange, new_session
+from compliance.capture.vet import Resolver, vet
+from compliance.errors import FetchError, FetchFailed, FetchRefused
 from compliance.settings import Settings
 
 
 @pytest.fixture(autouse=True)
-def guard(monkeypatch: pytest.MonkeyPatch) -> Iterator[NetworkGuard]:
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fetch_module, "RETRY_DELAY", 0.01)
-    with guarded(monkeypatch) as network:
-        yield network
 
 
 @pytest.fixture
@@ -485,57 +480,9 @@ def test_tls_checks_the_host_name_while_connecting_to_the_pinned_address(
         )
         assert COPY_SENTENCE in page_from_fetch(result)[0]
         assert server_names == ["copies.test"]
-        with pytest.raises(FetchError, match=r"^TLS error from https://other\.test"):
+        with pytest.raises(FetchFailed, match=r"^TLS error from https://other\.test"):
             fetch(f"https://other.test:{site.port}/copy.html", settings, resolver=resolver, session=session)
     assert {address[0] for address in guard.connections} == {"127.0.0.1"}
-
-
-# --- the address rules ----------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("address", "reason"),
-    [
-        ("8.8.8.8", None),
-        ("93.184.216.34", None),
-        ("2606:4700:4700::1111", None),
-        ("127.0.0.1", "loopback"),
-        ("127.255.255.254", "loopback"),
-        ("::1", "loopback"),
-        ("10.1.2.3", "private"),
-        ("172.16.0.1", "private"),
-        ("192.168.0.1", "private"),
-        ("fc00::1", "private"),
-        ("169.254.169.254", "cloud metadata"),
-        ("fd00:ec2::254", "cloud metadata"),
-        ("169.254.1.1", "link-local"),
-        ("fe80::1", "link-local"),
-        ("100.64.0.1", "shared"),
-        ("100.127.255.255", "shared"),
-        ("224.0.0.251", "multicast"),
-        ("ff02::1", "multicast"),
-        ("0.0.0.0", "unspecified"),
-        ("::", "unspecified"),
-        ("240.0.0.1", "private"),
-        ("255.255.255.255", "private"),
-        ("192.0.2.1", "private"),
-        ("::ffff:127.0.0.1", "loopback, embeds 127.0.0.1"),
-        ("2002:c0a8:1::", "private, embeds 192.168.0.1"),
-        ("fec0::1", "site-local"),
-    ],
-)
-def test_unsafe_reason(address: str, reason: str | None) -> None:
-    assert unsafe_reason(ipaddress.ip_address(address)) == reason
-
-
-@given(st.integers(min_value=0, max_value=2**32 - 1))
-def test_embedded_ipv4_is_never_safer_than_itself(value: int) -> None:
-    """An unsafe IPv4 address stays unsafe mapped, in 6to4 and behind NAT64."""
-    ipv4 = ipaddress.IPv4Address(value)
-    if unsafe_reason(ipv4) is None:
-        return
-    for wrapped in (value | 0xFFFF << 32, 0x2002 << 112 | value << 80, 0x64FF9B << 96 | value):
-        assert unsafe_reason(ipaddress.IPv6Address(wrapped)) is not None
 
 
 def test_fetched_at_is_the_request_time(site: SiteServer, allowed: Settings) -> None:
@@ -557,31 +504,131 @@ def test_the_guard_stops_outside_connections_and_lookups_before_they_happen(guar
     guard.violations.clear()  # provoked on purpose
 
 
+# --- which errors say "never retry" and which "try again later" ---------------------------------
+
+
+def kind(error: FetchError) -> type[FetchError]:
+    """The branch of the error tree: FetchRefused, FetchFailed, or FetchError itself."""
+    return next(branch for branch in (FetchRefused, FetchFailed, FetchError) if isinstance(error, branch))
+
+
+_PLAIN = (FIXTURES / "copy.html").read_bytes()
+_GZIP_LIMIT = (len(gzip.compress(_PLAIN)) + len(_PLAIN)) // 2  # the raw body fits, not the page
+
+ERROR_KINDS = [
+    ("/loop/a", {}, FetchRefused),
+    ("/chain/3", {"max_redirects": 2}, FetchRefused),
+    ("/huge", {}, FetchRefused),
+    ("/huge-chunked", {}, FetchRefused),
+    ("/gzip.html", {"max_bytes": _GZIP_LIMIT}, FetchRefused),
+    ("/image.png", {}, FetchRefused),
+    ("/png-as-html", {}, FetchRefused),
+    ("/octet", {}, FetchRefused),
+    ("/to-private", {}, FetchRefused),
+    ("/to-metadata", {}, FetchRefused),
+    ("/to-file", {}, FetchRefused),
+    ("/slow", {"read_timeout": 0.3}, FetchFailed),
+    ("/drip", {"read_timeout": 0.2}, FetchFailed),
+    ("/500", {}, FetchFailed),
+    ("/503", {}, FetchFailed),
+    ("/404", {}, FetchError),  # the server answered: a retry will not find the page
+    ("/no-location", {}, FetchError),
+]
+
+
+@pytest.mark.parametrize(("path", "overrides", "expected"), ERROR_KINDS)
+def test_each_failure_says_whether_to_retry(
+    site: SiteServer, allowed: Settings, path: str, overrides: dict, expected: type[FetchError]
+) -> None:
+    with pytest.raises(FetchError) as failure:
+        fetch(f"{site.url}{path}", allowed.replace(**overrides), resolver=no_resolver)
+    assert kind(failure.value) is expected, str(failure.value)
+
+
+def _refuse_name(host: str, port: int) -> list[str]:
+    raise UnicodeError("label empty or too long")
+
+
+def _no_answer(host: str, port: int) -> list[str]:
+    raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+
 @pytest.mark.parametrize(
-    ("declared", "body", "expected"),
+    ("url", "resolver", "expected"),
     [
-        ("text/html", b"<!DOCTYPE html><html>", "text/html"),
-        ("", b"\n  <html lang='fr'>", "text/html"),
-        ("text/plain", b"\xef\xbb\xbf<!doctype html>", "text/html"),
-        ("text/plain", b"Bonjour", "text/plain"),
-        ("application/octet-stream", "Déjà".encode(), "text/plain"),
-        ("text/markdown", b"# Titre", "text/plain"),
-        ("text/plain", "texte".encode("utf-16"), "text/plain"),
-        ("", b"%PDF-1.7\n", "application/pdf"),
-        ("text/html", b"%PDF-1.7\n", "application/pdf"),
-        ("application/pdf", b"junk before\n%PDF-1.4\n", "application/pdf"),
-        ("text/html", b"<p>about the %PDF-1.4 header</p>", "text/html"),
-        ("text/html", b"GIF89a\x01\x00", "unsupported content type image/gif (declared text/html)"),
-        ("", b"\xff\xd8\xff\xe0", "unsupported content type image/jpeg"),
-        ("text/plain", b"PK\x03\x04", "unsupported content type application/zip (declared text/plain)"),
-        ("application/json", b"{}", "unsupported content type application/json"),
-        ("application/pdf", b"<html>", "unsupported content: declared application/pdf but not a PDF"),
+        ("http://user:secret@example.test/", no_resolver, FetchRefused),
+        ("ftp://example.test/", no_resolver, FetchRefused),
+        ("http://10.0.0.1/", no_resolver, FetchRefused),
+        ("http://example.test:99999/", no_resolver, FetchRefused),
+        ("http://intranet.test/", Table({"intranet.test": ["192.168.1.5"]}), FetchRefused),
+        ("http://example.test/", _refuse_name, FetchRefused),
+        ("http://example.test/", _no_answer, FetchFailed),
+        ("http://example.test/", Table({"example.test": []}), FetchFailed),
     ],
 )
-def test_content_type_from_declaration_and_sniffing(declared: str, body: bytes, expected: str) -> None:
-    if expected.startswith("unsupported"):
-        with pytest.raises(FetchError) as failure:
-            fetch_module.content_type(declared, body)
-        assert str(failure.value) == expected
-    else:
-        assert fetch_module.content_type(declared, body) == expected
+def test_refusals_and_failures_before_connecting(
+    guard: NetworkGuard, url: str, resolver: Resolver, expected: type[FetchError]
+) -> None:
+    with pytest.raises(FetchError) as failure:
+        fetch(url, Settings(), resolver=resolver)
+    assert kind(failure.value) is expected, str(failure.value)
+    assert guard.connections == []
+
+
+def test_an_unreachable_port_may_pass_later(allowed: Settings) -> None:
+    with serve() as closed:
+        port = closed.port
+    settings = allowed.replace(fetch_allow_hosts=(f"127.0.0.1:{port}",))
+    with pytest.raises(FetchFailed):
+        fetch(f"http://127.0.0.1:{port}/", settings)
+
+
+def _answer(status: int) -> Exchange:
+    return Exchange(
+        url="https://example.test/a",
+        server_ip="93.184.216.34",
+        method="GET",
+        request_target="/a",
+        request_headers=(),
+        http_version="HTTP/1.1",
+        status=status,
+        reason="",
+        raw_headers=(),
+        raw_body=b"",
+        fetched_at=datetime.now(UTC),
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "expected", "seconds"),
+    [
+        (429, "120", FetchFailed, 120.0),
+        (503, "7", FetchFailed, 7.0),
+        (429, "", FetchFailed, None),
+        (429, "soon", FetchFailed, None),
+        (408, "", FetchFailed, None),
+        (502, "", FetchFailed, None),
+        (403, "", FetchError, None),
+        (410, "", FetchError, None),
+        (304, "", FetchError, None),
+    ],
+)
+def test_status_errors_and_retry_after(
+    status: int, retry_after: str, expected: type[FetchError], seconds: float | None
+) -> None:
+    """Statuses the fixture server does not serve: 429 and Retry-After, 408, other 4xx."""
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    error = fetch_module._status_error(_answer(status), headers, "https://example.test/a")
+    assert kind(error) is expected
+    assert str(error).startswith(f"HTTP {status} ")
+    assert getattr(error, "retry_after", None) == seconds
+
+
+def test_retry_after_as_an_http_date() -> None:
+    later = (datetime.now(UTC) + timedelta(seconds=90)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    error = fetch_module._status_error(_answer(429), {"Retry-After": later}, "https://example.test/a")
+    assert isinstance(error, FetchFailed) and error.retry_after is not None
+    assert 80 <= error.retry_after <= 90
+    past = "Wed, 21 Oct 2015 07:28:00 GMT"
+    error = fetch_module._status_error(_answer(503), {"Retry-After": past}, "https://example.test/a")
+    assert isinstance(error, FetchFailed) and error.retry_after == 0.0

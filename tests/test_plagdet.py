@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import math
-import sys
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from plagdet import Annotation, evaluate, read_annotations, write_detections
 
 SUSP, SRC = "suspicious-document00001.txt", "source-document00001.txt"

@@ -16,10 +16,13 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+from compliance.detect.fingerprint import decode, encode
 from compliance.errors import StorageError
-from compliance.records import Article, ArticleInput, Capture, Fingerprint
+from compliance.records import Article, ArticleInput, Capture, EncodedFingerprint, Fingerprint
 from compliance.settings import Settings
-from compliance.store import Base, Store, content_hash
+from compliance.store import Store
+from compliance.store.articles import content_hash
+from compliance.store.tables import Base
 
 PARAMS = {"num_perm": 64, "seed": 1, "shingle_size": 3, "window": 24}
 PARIS = timezone(timedelta(hours=2))
@@ -36,6 +39,11 @@ def make_fingerprint(random: int = 0, n_windows: int = 30, **params: int) -> Fin
     windows = np.unique(minima)
     assert len(windows) == n_windows  # 64-bit draws: a collision would need astronomical luck
     return Fingerprint(params=params, signature=signature, windows=windows)
+
+
+def make_encoded(random: int = 0, n_windows: int = 30, **params: int) -> EncodedFingerprint:
+    """`make_fingerprint`'s fingerprint in the form the store takes."""
+    return encode(make_fingerprint(random, n_windows, **params))
 
 
 def make_article(n: int = 0, **changes: object) -> ArticleInput:
@@ -73,7 +81,8 @@ def make_capture(**changes: object) -> Capture:
     return replace(capture, **changes)  # type: ignore[arg-type]
 
 
-def assert_same_fingerprint(got: Fingerprint, want: Fingerprint) -> None:
+def assert_same_fingerprint(stored: EncodedFingerprint, want: Fingerprint) -> None:
+    got = decode(stored)
     assert got.params == want.params
     assert got.signature.dtype == np.uint32 and got.windows.dtype == np.uint64
     np.testing.assert_array_equal(got.signature, want.signature)
@@ -95,17 +104,15 @@ def store(database_url: str) -> Iterator[Store]:
 
 
 def test_statuses_ingested_unchanged_updated_keep_the_article_id(store: Store) -> None:
-    first = store.upsert_articles(
-        [(make_article(1), make_fingerprint(1)), (make_article(2), make_fingerprint(2))]
-    )
+    first = store.upsert_articles([(make_article(1), make_encoded(1)), (make_article(2), make_encoded(2))])
     assert [status for _, status in first] == ["ingested", "ingested"]
     ids = [article.id for article, _ in first]
     assert len(set(ids)) == 2
 
     again = store.upsert_articles(
         [
-            (make_article(1), make_fingerprint(1)),
-            (make_article(2, title="Nouveau titre"), make_fingerprint(3)),
+            (make_article(1), make_encoded(1)),
+            (make_article(2, title="Nouveau titre"), make_encoded(3)),
         ]
     )
     assert [(a.id, status) for a, status in again] == [(ids[0], "unchanged"), (ids[1], "updated")]
@@ -115,7 +122,7 @@ def test_statuses_ingested_unchanged_updated_keep_the_article_id(store: Store) -
 
 
 def test_returned_article_matches_stored_one(store: Store) -> None:
-    [(article, status)] = store.upsert_articles([(make_article(1), make_fingerprint())])
+    [(article, status)] = store.upsert_articles([(make_article(1), make_encoded())])
     assert status == "ingested"
     assert store.get_article(article.id) == article
     assert store.article_by_url(make_article(1).url) == article
@@ -127,9 +134,9 @@ def test_unchanged_does_not_call_the_fingerprint_callable(store: Store) -> None:
     settings_params = Settings().fingerprint_params()
     calls: list[int] = []
 
-    def fingerprint() -> Fingerprint:
+    def fingerprint() -> EncodedFingerprint:
         calls.append(1)
-        return make_fingerprint(**settings_params)
+        return make_encoded(**settings_params)
 
     assert store.upsert_articles([(make_article(1), fingerprint)])[0][1] == "ingested"
     assert store.upsert_articles([(make_article(1), fingerprint)])[0][1] == "unchanged"
@@ -137,20 +144,20 @@ def test_unchanged_does_not_call_the_fingerprint_callable(store: Store) -> None:
 
 
 def test_same_content_with_other_fingerprint_params_is_updated(store: Store) -> None:
-    [(article, _)] = store.upsert_articles([(make_article(1), make_fingerprint(num_perm=64))])
-    [(again, status)] = store.upsert_articles([(make_article(1), make_fingerprint(num_perm=128))])
+    [(article, _)] = store.upsert_articles([(make_article(1), make_encoded(num_perm=64))])
+    [(again, status)] = store.upsert_articles([(make_article(1), make_encoded(num_perm=128))])
     assert (again.id, status) == (article.id, "updated")
     [stored] = list(store.fingerprints_after(0))
     assert stored.fingerprint.params["num_perm"] == 128
-    assert stored.fingerprint.windows.shape == (30,)
+    assert decode(stored.fingerprint).windows.shape == (30,)
 
 
 def test_later_item_with_the_same_url_wins(store: Store) -> None:
     results = store.upsert_articles(
         [
-            (make_article(1, title="old"), make_fingerprint(1)),
-            (make_article(2), make_fingerprint(2)),
-            (make_article(1, title="new"), make_fingerprint(3)),
+            (make_article(1, title="old"), make_encoded(1)),
+            (make_article(2), make_encoded(2)),
+            (make_article(1, title="new"), make_encoded(3)),
         ]
     )
     assert [(a.url, a.title, status) for a, status in results] == [
@@ -173,7 +180,7 @@ def test_later_item_with_the_same_url_wins(store: Store) -> None:
     ],
 )
 def test_body_is_kept_byte_for_byte(store: Store, body: str) -> None:
-    [(article, _)] = store.upsert_articles([(make_article(1, body=body), make_fingerprint())])
+    [(article, _)] = store.upsert_articles([(make_article(1, body=body), make_encoded())])
     stored = store.get_article(article.id)
     assert stored is not None
     assert stored.body.encode("utf-8") == body.encode("utf-8")
@@ -182,12 +189,12 @@ def test_body_is_kept_byte_for_byte(store: Store, body: str) -> None:
 def test_naive_datetime_is_refused(store: Store) -> None:
     naive = make_article(1, published_at=datetime(2024, 5, 1, 8, 30))
     with pytest.raises(StorageError, match="timezone-aware"):
-        store.upsert_articles([(naive, make_fingerprint())])
+        store.upsert_articles([(naive, make_encoded())])
     assert store.count_articles() == 0
 
 
 def test_get_articles_iter_and_count(store: Store) -> None:
-    items = [(make_article(n), make_fingerprint(n, n_windows=2)) for n in range(7)]
+    items = [(make_article(n), make_encoded(n, n_windows=2)) for n in range(7)]
     ids = [a.id for a, _ in store.upsert_articles(items)]
     assert store.count_articles() == 7
     assert [a.id for a in store.iter_articles(batch=3)] == sorted(ids)
@@ -198,9 +205,7 @@ def test_get_articles_iter_and_count(store: Store) -> None:
 
 
 def test_delete_cascades_to_the_fingerprint(store: Store) -> None:
-    results = store.upsert_articles(
-        [(make_article(1), make_fingerprint(1)), (make_article(2), make_fingerprint(2))]
-    )
+    results = store.upsert_articles([(make_article(1), make_encoded(1)), (make_article(2), make_encoded(2))])
     kept = results[1][0]
     assert store.delete_article(make_article(1).url) is True
     assert store.delete_article(make_article(1).url) is False
@@ -224,16 +229,16 @@ def test_content_hash_tells_content_apart() -> None:
 
 def test_fingerprint_arrays_and_params_round_trip_exactly(store: Store) -> None:
     made = {1: make_fingerprint(1, seed=7, window=16), 2: make_fingerprint(2, n_windows=0)}
-    results = store.upsert_articles([(make_article(n), fp) for n, fp in made.items()])
+    results = store.upsert_articles([(make_article(n), encode(fp)) for n, fp in made.items()])
     by_article = {a.id: made[n] for (a, _), n in zip(results, made, strict=True)}
     stored = list(store.fingerprints_after(0))
     assert len(stored) == 2
     for item in stored:
         assert_same_fingerprint(item.fingerprint, by_article[item.article_id])
-    assert stored[1].fingerprint.windows.shape == (0,)
+    assert decode(stored[1].fingerprint).windows.shape == (0,)
     again = store.fingerprints_for([stored[1].id, stored[0].id, 424242])
     assert [s.id for s in again] == [stored[0].id, stored[1].id]
-    assert_same_fingerprint(again[0].fingerprint, stored[0].fingerprint)
+    assert_same_fingerprint(again[0].fingerprint, decode(stored[0].fingerprint))
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint32, ">u8", "<u8"])
@@ -242,9 +247,9 @@ def test_windows_come_back_as_native_writable_uint64(store: Store, dtype: str | 
     if np.dtype(dtype).itemsize == 8:
         values += [2**63, 2**64 - 1]
     made = Fingerprint(PARAMS, make_fingerprint(5).signature, np.array(values, dtype=dtype))
-    store.upsert_articles([(make_article(1), made)])
+    store.upsert_articles([(make_article(1), encode(made))])
     [stored] = store.fingerprints_after(0)
-    windows = stored.fingerprint.windows
+    windows = decode(stored.fingerprint).windows
     assert windows.dtype == np.dtype(np.uint64) and windows.dtype.isnative
     assert windows.flags.writeable and windows.flags.c_contiguous
     assert_same_fingerprint(stored.fingerprint, made)
@@ -255,23 +260,23 @@ def test_the_fingerprint_module_output_round_trips(store: Store) -> None:
 
     settings = Settings()
     made = fingerprint(make_article(1).body * 20, settings)
-    store.upsert_articles([(make_article(1), lambda: made)])
+    store.upsert_articles([(make_article(1), lambda: encode(made))])
     [stored] = store.fingerprints_after(0)
     assert np.asarray(made.windows).dtype == np.uint64 and np.asarray(made.windows).ndim == 1
     assert_same_fingerprint(stored.fingerprint, made)
-    assert store.upsert_articles([(make_article(1), lambda: made)])[0][1] == "unchanged"
+    assert store.upsert_articles([(make_article(1), lambda: encode(made))])[0][1] == "unchanged"
 
 
 def test_refingerprint_gives_a_new_id_and_fingerprint_state_follows(store: Store) -> None:
     assert store.fingerprint_state() == (0, 0)
-    assert store.live_fingerprint_ids().dtype == np.int64
-    store.upsert_articles([(make_article(n), make_fingerprint(n)) for n in range(3)])
+    assert np.asarray(store.live_fingerprint_ids()).dtype == np.int64
+    store.upsert_articles([(make_article(n), make_encoded(n)) for n in range(3)])
     top, count = store.fingerprint_state()
     assert count == 3
     old_ids = store.live_fingerprint_ids()
-    assert old_ids.tolist() == sorted(old_ids.tolist()) and int(old_ids.max()) == top
+    assert old_ids.tolist() == sorted(old_ids.tolist()) and max(old_ids) == top
 
-    store.upsert_articles([(make_article(1, title="changé"), make_fingerprint(9))])
+    store.upsert_articles([(make_article(1, title="changé"), make_encoded(9))])
     new_top, new_count = store.fingerprint_state()
     assert new_count == 3 and new_top > top
     live = store.live_fingerprint_ids()
@@ -282,16 +287,16 @@ def test_refingerprint_gives_a_new_id_and_fingerprint_state_follows(store: Store
 
 
 def test_fingerprint_ids_are_never_reused(store: Store) -> None:
-    [(article, _)] = store.upsert_articles([(make_article(1), make_fingerprint(1))])
+    [(article, _)] = store.upsert_articles([(make_article(1), make_encoded(1))])
     top, _ = store.fingerprint_state()
     store.delete_article(article.url)
     assert store.fingerprint_state() == (0, 0)
-    store.upsert_articles([(make_article(1), make_fingerprint(1))])
+    store.upsert_articles([(make_article(1), make_encoded(1))])
     assert store.fingerprint_state()[0] > top
 
 
 def test_fingerprints_after_pages_through_everything(store: Store) -> None:
-    store.upsert_articles([(make_article(n), make_fingerprint(n, n_windows=1)) for n in range(5)])
+    store.upsert_articles([(make_article(n), make_encoded(n, n_windows=1)) for n in range(5)])
     ids = store.live_fingerprint_ids().tolist()
     assert [s.id for s in store.fingerprints_after(0, batch=2)] == ids
     assert [s.id for s in store.fingerprints_after(ids[2], batch=2)] == ids[3:]
@@ -318,8 +323,24 @@ def test_fingerprints_after_pages_through_everything(store: Store) -> None:
 )
 def test_malformed_fingerprint_is_refused(store: Store, fingerprint: Fingerprint, message: str) -> None:
     with pytest.raises(StorageError, match=message) as caught:
-        store.upsert_articles([(make_article(1), fingerprint)])
+        store.upsert_articles([(make_article(1), lambda: encode(fingerprint, make_article(1).url))])
     assert "\n" not in str(caught.value)
+    assert store.count_articles() == 0
+
+
+@pytest.mark.parametrize(
+    "encoded, message",
+    [
+        (EncodedFingerprint({"num_perm": 2}, bytes(8), bytes(8), 1), "params"),
+        (EncodedFingerprint({**PARAMS, "num_perm": 2}, bytes(4), bytes(8), 1), "lengths"),
+        (EncodedFingerprint({**PARAMS, "num_perm": 2}, bytes(8), bytes(8), 2), "lengths"),
+    ],
+)
+def test_inconsistent_encoded_fingerprint_is_refused(
+    store: Store, encoded: EncodedFingerprint, message: str
+) -> None:
+    with pytest.raises(StorageError, match=message):
+        store.upsert_articles([(make_article(1), encoded)])
     assert store.count_articles() == 0
 
 
@@ -327,18 +348,18 @@ def test_malformed_fingerprint_is_refused(store: Store, fingerprint: Fingerprint
 
 
 def snapshot(store: Store) -> tuple[list[Article], list[tuple[int, int, bytes]], tuple[int, int]]:
-    prints = [(s.id, s.article_id, s.fingerprint.windows.tobytes()) for s in store.fingerprints_after(0)]
+    prints = [(s.id, s.article_id, s.fingerprint.windows) for s in store.fingerprints_after(0)]
     return list(store.iter_articles()), prints, store.fingerprint_state()
 
 
 def test_failing_batch_leaves_the_database_exactly_as_before(store: Store) -> None:
-    store.upsert_articles([(make_article(1), make_fingerprint(1)), (make_article(2), make_fingerprint(2))])
+    store.upsert_articles([(make_article(1), make_encoded(1)), (make_article(2), make_encoded(2))])
     before = snapshot(store)
     broken = make_article(4, body=None)  # NOT NULL violation, raised by the database itself
     batch = [
-        (make_article(1, body="changé"), make_fingerprint(5)),  # an update, written first
-        (make_article(3), make_fingerprint(3)),
-        (broken, make_fingerprint(4)),
+        (make_article(1, body="changé"), make_encoded(5)),  # an update, written first
+        (make_article(3), make_encoded(3)),
+        (broken, make_encoded(4)),
     ]
     with pytest.raises(StorageError):
         store.upsert_articles(batch)
@@ -347,14 +368,14 @@ def test_failing_batch_leaves_the_database_exactly_as_before(store: Store) -> No
 
 
 def test_failing_fingerprint_callable_writes_nothing(store: Store) -> None:
-    store.upsert_articles([(make_article(1), make_fingerprint(1))])
+    store.upsert_articles([(make_article(1), make_encoded(1))])
     before = snapshot(store)
 
-    def explode() -> Fingerprint:
+    def explode() -> EncodedFingerprint:
         raise RuntimeError("fingerprinting failed")
 
-    batch: list[tuple[ArticleInput, Fingerprint | Callable[[], Fingerprint]]] = [
-        (make_article(1, title="changé"), make_fingerprint(2)),
+    batch: list[tuple[ArticleInput, EncodedFingerprint | Callable[[], EncodedFingerprint]]] = [
+        (make_article(1, title="changé"), make_encoded(2)),
         (make_article(2), explode),
     ]
     with pytest.raises(RuntimeError, match="fingerprinting failed"):
@@ -366,7 +387,7 @@ def test_failing_fingerprint_callable_writes_nothing(store: Store) -> None:
 
 
 def test_capture_round_trips(store: Store) -> None:
-    [(article, _)] = store.upsert_articles([(make_article(1), make_fingerprint())])
+    [(article, _)] = store.upsert_articles([(make_article(1), make_encoded())])
     capture = make_capture(article_id=article.id)
     stored = store.add_capture(capture)
     assert stored.id is not None and stored == replace(capture, id=stored.id)
@@ -388,7 +409,7 @@ def test_list_captures_and_missing_ones(store: Store) -> None:
 
 
 def test_deleting_an_article_keeps_its_captures(store: Store) -> None:
-    [(article, _)] = store.upsert_articles([(make_article(1), make_fingerprint())])
+    [(article, _)] = store.upsert_articles([(make_article(1), make_encoded())])
     stored = store.add_capture(make_capture(article_id=article.id))
     store.delete_article(article.url)
     assert store.get_capture(stored.id or 0) == replace(stored, article_id=None)
@@ -426,10 +447,10 @@ def test_migrated_schema_matches_the_models(database_url: str) -> None:
 
 def test_reopening_keeps_the_data(database_url: str) -> None:
     with Store(Settings(database_url=database_url)) as store:
-        store.upsert_articles([(make_article(1), make_fingerprint(1))])
+        store.upsert_articles([(make_article(1), make_encoded(1))])
     with Store(Settings(database_url=database_url)) as store:
         assert store.count_articles() == 1
-        assert store.upsert_articles([(make_article(1), make_fingerprint(1))])[0][1] == "unchanged"
+        assert store.upsert_articles([(make_article(1), make_encoded(1))])[0][1] == "unchanged"
 
 
 def test_sqlite_file_and_folder_are_created_in_wal_mode(tmp_path: Path) -> None:
@@ -447,7 +468,7 @@ def test_in_memory_database_is_shared_by_threads(url: str) -> None:
     with Store(Settings(database_url=url)) as store:
 
         def ingest(k: int) -> None:
-            store.upsert_articles([(make_article(10 * k + i), make_fingerprint(i)) for i in range(10)])
+            store.upsert_articles([(make_article(10 * k + i), make_encoded(i)) for i in range(10)])
 
         threads = [threading.Thread(target=ingest, args=(k,)) for k in range(4)]
         for thread in threads:
@@ -512,6 +533,7 @@ def test_read_only_folder_raises_storage_error(tmp_path: Path) -> None:
 def test_head_revision_is_the_newest_migration() -> None:
     from alembic.script import ScriptDirectory
 
-    from compliance.store import HEAD_REVISION, alembic_config
+    from compliance.store.engine import alembic_config
+    from compliance.store.migrations import HEAD_REVISION
 
     assert ScriptDirectory.from_config(alembic_config()).get_current_head() == HEAD_REVISION

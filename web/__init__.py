@@ -1,22 +1,26 @@
-"""The Flask web app: `create_app(config=None)` builds it; no module-level app object."""
+"""The Flask web app: `create_app(config=None)` builds it; no module-level app object.
+
+Flask is imported here and nowhere else in the product: the app reaches the core through
+`compliance.pipeline.Archive` (web/archive.py) and turns its values into responses.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask
 
-from compliance import __version__
+from web import archive, health
+from web.archive import close_archive, get_archive
+
+__all__ = ["close_archive", "create_app", "get_archive"]
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """The dashboard and API app; `config` overrides settings (tests pass a mapping)."""
     app = Flask(__name__)
     app.config.from_mapping(config or {})
-
-    @app.get("/healthz")
-    def health() -> Any:
-        return jsonify(status="ok", version=__version__)
-
+    archive.init_app(app)
+    app.register_blueprint(health.bp)
     return app

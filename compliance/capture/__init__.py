@@ -1,1 +1,7 @@
-"""Capture: vetted fetching of suspect URLs, reading of submitted documents, WARC evidence."""
+"""Capture: a suspect URL or a submitted file in, the text to check and its WARC evidence out.
+
+    url ─► vet ─► transport ─► fetch ─► content ─► html / documents ─► evidence ─► evidence_folder
+    file ─────────────────────────────► content ─► html / documents ─► evidence ─► evidence_folder
+
+`captures` chains the stages for the pipeline.
+"""

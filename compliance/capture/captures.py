@@ -9,19 +9,19 @@ written only once the text is in hand, and the row only once the WARC is safely 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from compliance.capture.documents import page_from_fetch, read_document
-from compliance.capture.evidence import capture_from_fetch, capture_from_file, verify
+from compliance.capture.evidence import capture_from_fetch, capture_from_file
+from compliance.capture.evidence_folder import verify
 from compliance.capture.fetch import FetchResult, fetch
+from compliance.capture.vet import Resolver
 from compliance.records import Capture
 from compliance.settings import Settings
 from compliance.store import Store
-
-Resolver = Callable[[str, int], list[str]]
 
 
 def capture_url(url: str, settings: Settings, store: Store, resolver: Resolver | None = None) -> Capture:

@@ -1,17 +1,16 @@
 """Submitted files and fetched bodies in, the text to check and its metadata out.
 
-`page_from_bytes` reads HTML (through `extract.extract_page`), plain text, PDF (pypdf) and e-mail
+`page_from_bytes` reads HTML (through `html.extract_page`), plain text, PDF (pypdf) and e-mail
 (.eml, stdlib `email`); it returns the text that matching runs on, and a metadata dict with
-`title`, `author`, `published`, `site_name`, `visible_text` and `links`. Text is decoded with a
-detection that survives wrong declarations: a BOM, then UTF-8 when the bytes are valid UTF-8,
-then the declared charset when the bytes fit it, then a guess. `read_document` does the same for
-a file given to `check --file`. ExtractionError when no text can be taken; InputError (naming
-the file) for a file that cannot be used.
+`title`, `author`, `published`, `site_name`, `visible_text` and `links`. Text is decoded by the
+rules of content.py, which survive wrong declarations: a BOM, then UTF-8 when the bytes are valid
+UTF-8, then the declared charset when the bytes fit it, then a guess. `read_document` does the
+same for a file given to `check --file`. ExtractionError when no text can be taken; InputError
+(naming the file) for a file that cannot be used.
 """
 
 from __future__ import annotations
 
-import codecs
 import email
 import email.policy
 import logging
@@ -22,11 +21,11 @@ from io import BytesIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import charset_normalizer
 from pypdf import PdfReader
 
+from compliance.capture.content import decode_text, html_text, media_type
+from compliance.capture.html import ExtractedPage, extract_page
 from compliance.errors import ExtractionError, InputError
-from compliance.ingest.extract import ExtractedPage, declared_charset, decode_html, extract_page
 
 if TYPE_CHECKING:
     from compliance.capture.fetch import FetchResult
@@ -41,9 +40,6 @@ SUFFIXES = {
     ".pdf": "application/pdf",
 }
 HTML_TYPES = ("text/html", "application/xhtml+xml")
-# Legacy charsets of a French- and Arabic-language press, tried before any other guess.
-LEGACY_CHARSETS = ["cp1252", "iso8859_15", "cp1256", "iso8859_6"]
-_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _URL = re.compile(r"https?://[^\s<>\"'«»]+[^\s<>\"'«».,;:!?)\]]")
 
 
@@ -51,7 +47,7 @@ def page_from_bytes(
     data: bytes, content_type: str, url: str | None = None, *, charset: str | None = None
 ) -> tuple[str, dict[str, Any]]:
     """The text to check and the metadata of a body of this type ("text/html; charset=…")."""
-    mime, declared = _media_type(content_type)
+    mime, declared = media_type(content_type)
     declared = charset or declared
     if mime in HTML_TYPES:
         return _from_page(extract_page(html_text(data, declared), url))
@@ -93,79 +89,6 @@ def read_document(
     except ExtractionError as exc:
         raise InputError(f"{file}: {exc}") from None
     return data, content_type, text, metadata
-
-
-def _media_type(content_type: str) -> tuple[str, str | None]:
-    mime, *params = content_type.split(";")
-    charset = None
-    for param in params:
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset":
-            charset = value.strip().strip("\"'") or None
-    return mime.strip().lower(), charset
-
-
-# --- decoding -----------------------------------------------------------------------------------
-
-
-def decode_text(data: bytes, declared: str | None = None) -> str:
-    """Bytes to text: BOM, UTF-8 if valid, the declared charset if the bytes fit, then a guess."""
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace")
-    # Valid UTF-8 with non-ASCII bytes is almost never legacy text: a declaration saying
-    # otherwise is wrong.
-    for encoding in ("utf-8", _codec(declared) or ""):
-        if encoding:
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                pass
-    return guess_text(data)
-
-
-def guess_text(data: bytes) -> str:
-    """Undeclared legacy bytes to text, trying the publisher's languages' charsets first."""
-    # Unrestricted, charset_normalizer reads short Latin-1 French as cp1257 or cp037.
-    for isolation in (LEGACY_CHARSETS, None):
-        best = charset_normalizer.from_bytes(data, cp_isolation=isolation).best()
-        if best is not None:
-            return str(best)
-    return data.decode("utf-8", errors="replace")
-
-
-def html_text(data: bytes, declared: str | None = None) -> str:
-    """HTML bytes to text: BOM, valid UTF-8, the header charset if it fits, <meta>, a guess."""
-    if data.startswith(tuple(bom for bom, _ in _BOMS)) or _is_utf8(data):
-        return decode_html(data)
-    codec = _codec(declared)
-    if codec:
-        try:
-            return data.decode(codec)
-        except UnicodeDecodeError:
-            log.debug("declared charset %s does not fit the page", declared)
-    if declared_charset(data):
-        return decode_html(data)
-    return guess_text(data)
-
-
-def _codec(name: str | None) -> str | None:
-    """A charset label as a Python codec; Latin-1 and ASCII read as windows-1252 (as browsers do)."""
-    if not name:
-        return None
-    try:
-        codec = codecs.lookup(name.strip()).name
-    except LookupError:
-        return None
-    return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 # --- the kinds of documents ---------------------------------------------------------------------

@@ -4,18 +4,14 @@ One WARC file (gzip, WARC/1.1, SHA-256 record digests) per capture: a warcinfo r
 every exchange of the redirect chain a request record and a response record (status line,
 headers and body as received: the transfer coding is removed by the HTTP client, the content
 coding is kept), or one resource record for a submitted file. Record ids and dates derive from
-the content, so the same capture always gives the same bytes. The file is named by the SHA-256 of
-those bytes, `<folder>/<2 hex>/<sha256>.warc.gz`, written to a temporary file, fsynced, renamed
-into place and made read-only; an existing file is never rewritten. `verify` recomputes the hash.
+the content, so the same capture always gives the same bytes, which evidence_folder.py keeps once,
+read-only, under their SHA-256: `<folder>/<2 hex>/<sha256>.warc.gz`.
 
 This is the only module that imports warcio.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -30,7 +26,7 @@ from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
 from compliance import __version__
-from compliance.errors import StorageError
+from compliance.capture.evidence_folder import keep, sha256_hex
 from compliance.records import Capture, CaptureKind
 
 if TYPE_CHECKING:
@@ -80,7 +76,7 @@ def write_capture(result: FetchResult, folder: Path, tool_version: str = __versi
     )
     for exchange in result.exchanges:
         records.exchange(exchange)
-    return _store(records.close(), folder)
+    return keep(records.close(), folder)
 
 
 def write_file_capture(
@@ -98,7 +94,7 @@ def write_file_capture(
     uri = file_uri(filename)
     records.warcinfo(tool_version, {"description": f"submitted file {uri}"})
     records.resource(uri, data, content_type, received)
-    return _store(records.close(), folder)
+    return keep(records.close(), folder)
 
 
 def file_uri(filename: str) -> str:
@@ -140,7 +136,7 @@ class _Records:
         }
         body = "".join(f"{k}: {' '.join(v.split())}\r\n" for k, v in lines.items() if v)
         payload = body.encode("utf-8")
-        headers = self._headers("warcinfo", self._when, [_sha(payload)])
+        headers = self._headers("warcinfo", self._when, [sha256_hex(payload)])
         record = self._writer.create_warc_record(
             "",
             "warcinfo",
@@ -162,8 +158,8 @@ class _Records:
         identity = (
             exchange.url,
             exchange.fetched_at.isoformat(),
-            _sha(response_head),
-            _sha(exchange.raw_body),
+            sha256_hex(response_head),
+            sha256_hex(exchange.raw_body),
         )
         response_id = self._id("response", *identity)
         ip = {"WARC-IP-Address": exchange.server_ip}
@@ -178,7 +174,7 @@ class _Records:
             warc_headers_dict=self._headers(
                 "request",
                 exchange.fetched_at,
-                (*identity, _sha(request_head)),
+                (*identity, sha256_hex(request_head)),
                 {**ip, "WARC-Concurrent-To": response_id},
             ),
         )
@@ -200,7 +196,7 @@ class _Records:
             payload=BytesIO(data),
             length=len(data),
             warc_content_type=content_type or "application/octet-stream",
-            warc_headers_dict=self._headers("resource", when, (uri, _sha(data))),
+            warc_headers_dict=self._headers("resource", when, (uri, sha256_hex(data))),
         )
         self._writer.write_record(record)
 
@@ -217,79 +213,10 @@ def _head(first_line: str, headers: Iterable[tuple[str, str]]) -> bytes:
         return text.encode("utf-8")
 
 
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _utc(when: datetime) -> datetime:
     if when.tzinfo is None:
         raise ValueError("capture times must be timezone-aware")
     return when.astimezone(UTC)
-
-
-# --- the content-addressed store ------------------------------------------------------------------
-
-
-def _store(data: bytes, folder: Path) -> tuple[str, str]:
-    """Write `data` once as `<2 hex>/<sha256>.warc.gz` under `folder`; returns (sha256, path)."""
-    digest = _sha(data)
-    relative = f"{digest[:2]}/{digest}.warc.gz"
-    path = Path(folder) / relative
-    if path.exists():
-        if _file_sha(path) == digest:
-            return digest, relative
-        raise StorageError(f"evidence file {path} exists but does not match its name; left untouched")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomically(path, data)
-    except OSError as exc:
-        raise StorageError(f"cannot write evidence file {path}: {exc.strerror or exc}") from None
-    return digest, relative
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Temporary file in the same folder, fsync, read-only, rename, fsync the folder."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(temporary, 0o444)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
-def _file_sha(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        while chunk := stream.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def verify(folder: Path, path: str, sha256: str) -> str | None:
-    """None when the stored file still has this SHA-256, else why not, on one line."""
-    relative = PurePosixPath(path)
-    if relative.is_absolute() or ".." in relative.parts or not relative.parts:
-        return f"invalid path {path!r}: must be relative to the evidence folder"
-    full = Path(folder) / relative
-    if not full.is_file():
-        return f"missing: {path}"
-    try:
-        actual = _file_sha(full)
-    except OSError as exc:
-        return f"unreadable: {path}: {exc.strerror or exc}"
-    if actual != sha256.lower():
-        return f"changed: expected {sha256.lower()}, got {actual}"
-    return None
 
 
 # --- captures -----------------------------------------------------------------------------------

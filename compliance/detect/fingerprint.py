@@ -13,6 +13,9 @@ A fingerprint has two parts, both made from the same word shingles (k consecutiv
 Hashing is vectorised: words are hashed once (cached, in `normalize`), shingles are combined
 with numpy, and the MinHash applies datasketch's own permutations to the whole array at once, so
 nothing loops in Python per shingle.
+
+`encode` and `decode` are the codec to the stored form (`records.EncodedFingerprint`, plain
+bytes): storage keeps fingerprints without importing numpy, and refuses none that `encode` made.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from compliance.detect.normalize import token_hashes
-from compliance.records import Fingerprint
+from compliance.errors import StorageError
+from compliance.records import EncodedFingerprint, Fingerprint
 from compliance.settings import Settings
 
 if TYPE_CHECKING:
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio): combines word hashes
 _SCHEME = "affine32"
+PARAMS = ("num_perm", "seed", "shingle_size", "window")  # as `Settings.fingerprint_params()` gives them
 
 
 def shingle_hashes(words: np.ndarray, size: int) -> np.ndarray:
@@ -123,3 +128,56 @@ def estimated_similarity(a: Fingerprint, b: Fingerprint) -> float:
     if a.params != b.params:
         raise ValueError(f"fingerprints made with different parameters: {a.params} != {b.params}")
     return float(np.mean(a.signature == b.signature))
+
+
+# --- The stored form ----------------------------------------------------------------------------
+
+
+def encode(fingerprint: Fingerprint, what: str = "fingerprint") -> EncodedFingerprint:
+    """The stored form of a fingerprint; StorageError, naming `what`, if it cannot be stored as is."""
+    params = _checked_params(fingerprint.params, what)
+    num_perm = params["num_perm"]
+    signature = np.asarray(fingerprint.signature)
+    if signature.shape != (num_perm,):
+        raise StorageError(f"{what}: signature shape {signature.shape}, expected ({num_perm},)")
+    windows = _checked_windows(fingerprint.windows, what)
+    return EncodedFingerprint(
+        params=params,
+        signature=_uint32_bytes(signature, what),
+        windows=np.ascontiguousarray(windows, dtype="<u8").tobytes(),
+        n_windows=len(windows),
+    )
+
+
+def decode(encoded: EncodedFingerprint) -> Fingerprint:
+    """The fingerprint back from its stored form, as native, writable uint32 and uint64 arrays."""
+    signature = np.frombuffer(encoded.signature, dtype="<u4").astype(np.uint32)
+    windows = np.frombuffer(encoded.windows, dtype="<u8").astype(np.uint64)
+    return Fingerprint(dict(encoded.params), signature, windows)
+
+
+def _checked_params(params: dict[str, int], what: str) -> dict[str, int]:
+    """The four fingerprint parameters as ints; others would be lost, so they are refused."""
+    if set(params) != set(PARAMS):
+        raise StorageError(f"{what}: fingerprint params must be exactly {PARAMS}, got {sorted(params)}")
+    try:
+        return {name: int(params[name]) for name in PARAMS}
+    except (TypeError, ValueError):
+        raise StorageError(f"{what}: fingerprint params must be integers, got {params}") from None
+
+
+def _uint32_bytes(array: np.ndarray, what: str) -> bytes:
+    """Little-endian uint32 bytes of an integer array whose values fit in 32 bits."""
+    if array.size and (array.dtype.kind not in "ui" or array.min() < 0 or int(array.max()) > 0xFFFFFFFF):
+        raise StorageError(f"{what}: expected uint32 values, got dtype {array.dtype}")
+    return np.ascontiguousarray(array, dtype="<u4").tobytes()
+
+
+def _checked_windows(windows: np.ndarray, what: str) -> np.ndarray:
+    """The window minima as an array, refused unless 1-D unsigned integers of at most 64 bits."""
+    windows = np.asarray(windows)
+    if windows.dtype.kind != "u" or windows.dtype.itemsize > 8:
+        raise StorageError(f"{what}: windows must be unsigned integers, got dtype {windows.dtype}")
+    if windows.ndim != 1:
+        raise StorageError(f"{what}: windows shape {windows.shape}, expected (n,)")
+    return windows

@@ -15,6 +15,7 @@ Adding articles writes one new segment; removing one records its fingerprint id 
 segments are merged into one. Opening memory-maps the arrays, so it costs milliseconds whatever
 the archive's size, and `sync` catches up with the database by fingerprint id (fingerprints are
 never updated in place, only inserted and deleted), so another process's ingest is seen too.
+Storage keeps fingerprints encoded (bytes); `Decoded` gives the index them as arrays.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import logging
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -32,8 +33,9 @@ from typing import Protocol
 import numpy as np
 
 from compliance.detect.arrays import expand_ranges
+from compliance.detect.fingerprint import decode
 from compliance.errors import StorageError
-from compliance.records import StoredFingerprint
+from compliance.records import EncodedFingerprint, Fingerprint, StoredFingerprint
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +43,40 @@ MAX_SEGMENTS = 8
 
 
 class FingerprintSource(Protocol):
-    """What the index reads from storage to catch up."""
+    """What the index reads to catch up: fingerprints as arrays."""
 
     def fingerprint_state(self) -> tuple[int, int]: ...
-    def fingerprints_after(self, last_id: int, batch: int = ...) -> Iterable[StoredFingerprint]: ...
+    def fingerprints_after(
+        self, last_id: int, batch: int = ...
+    ) -> Iterable[StoredFingerprint[Fingerprint]]: ...
     def live_fingerprint_ids(self) -> np.ndarray: ...
+
+
+class EncodedSource(Protocol):
+    """What storage (`compliance.store.Store`) gives: fingerprints encoded, ids as plain integers."""
+
+    def fingerprint_state(self) -> tuple[int, int]: ...
+    def fingerprints_after(
+        self, last_id: int, batch: int = ...
+    ) -> Iterable[StoredFingerprint[EncodedFingerprint]]: ...
+    def live_fingerprint_ids(self) -> Sequence[int]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """A FingerprintSource over storage: each fingerprint is decoded as the index reads it."""
+
+    stored: EncodedSource
+
+    def fingerprint_state(self) -> tuple[int, int]:
+        return self.stored.fingerprint_state()
+
+    def fingerprints_after(self, last_id: int, batch: int = 1000) -> Iterator[StoredFingerprint[Fingerprint]]:
+        for item in self.stored.fingerprints_after(last_id, batch):
+            yield StoredFingerprint(item.id, item.article_id, decode(item.fingerprint))
+
+    def live_fingerprint_ids(self) -> np.ndarray:
+        return np.asarray(self.stored.live_fingerprint_ids(), dtype=np.int64)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -58,7 +89,7 @@ class Segment:
     owners: np.ndarray  # int64 (n, 2): fingerprint id, article id; sorted by fingerprint id
 
     @classmethod
-    def build(cls, fingerprints: Iterable[StoredFingerprint]) -> Segment:
+    def build(cls, fingerprints: Iterable[StoredFingerprint[Fingerprint]]) -> Segment:
         keys, fps, owners = [], [], []
         for stored in fingerprints:
             windows = np.unique(stored.fingerprint.windows)

@@ -43,6 +43,19 @@ def verdict(result: Scores, settings: Settings) -> Verdict | None:
     return Verdict.SNIPPET
 
 
+def words_within(tokens: Tokens, inside: list[tuple[int, int]], outside: list[tuple[int, int]]) -> int:
+    """How many words lie inside one of the `inside` spans and in none of the `outside` ones."""
+    return int((_mask(tokens, inside) & ~_mask(tokens, outside)).sum())
+
+
+def _mask(tokens: Tokens, spans: list[tuple[int, int]]) -> np.ndarray:
+    """For each word, whether it starts inside one of the character spans."""
+    mask = np.zeros(len(tokens), dtype=bool)
+    for start, end in spans:
+        mask[np.searchsorted(tokens.starts, start) : np.searchsorted(tokens.starts, end)] = True
+    return mask
+
+
 def _covered_words(tokens: Tokens, spans: list[tuple[int, int]]) -> int:
     """How many of the text's words lie inside at least one of the character spans."""
     covered = np.zeros(len(tokens), dtype=bool)

@@ -1,1 +1,1 @@
-"""Ingest: reading our articles from files and from our own site's pages."""
+"""Ingest: our articles in, `ArticleInput` records out: from files (readers), from our pages (our_pages)."""

@@ -18,18 +18,17 @@ from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from compliance.capture.content import SNIFF_BYTES, UTF8_BOM, decode_declared_html, decode_utf8, is_binary
 from compliance.errors import ConfigurationError, ExtractionError, InputError, RecordError
-from compliance.ingest.extract import declared_charset, extract_article
+from compliance.ingest.our_pages import extract_article
 from compliance.records import ArticleInput
 from compliance.settings import Settings
 
 log = logging.getLogger(__name__)
 
 SUFFIXES = (".jsonl", ".json", ".html", ".htm", ".txt")
-BOM = b"\xef\xbb\xbf"
-SNIFF_BYTES = 8192  # NUL bytes in the first 8 KB mean a binary file
 TITLE_MAX_CHARS = 200
-STRING_FIELDS = ("title", "author", "section", "language", "rights_notice")
+STRING_FIELDS = ("title", "author", "section", "language", "rights_notice", "source")
 DATE_FIELDS = ("published_at", "updated_at")
 
 Record = ArticleInput | RecordError
@@ -128,28 +127,19 @@ def _too_large(what: str, limit: int) -> str:
 
 def _check_bytes(data: bytes) -> bytes:
     """`data` unless it is empty, whitespace only or binary."""
-    if not data.removeprefix(BOM).strip():
+    if not data.removeprefix(UTF8_BOM).strip():
         raise InputError("empty file")
-    if b"\0" in data[:SNIFF_BYTES]:
+    if is_binary(data):
         raise InputError("binary file, not text")
     return data
 
 
 def _text(data: bytes) -> str:
     """The UTF-8 text of a whole file, BOM dropped; InputError if empty, binary or not UTF-8."""
-    text = _decode(_check_bytes(data))
+    text = decode_utf8(_check_bytes(data))
     if not text.strip():  # only no-break or other Unicode spaces
         raise InputError("empty file")
     return text
-
-
-def _decode(data: bytes, offset: int = 0) -> str:
-    """UTF-8 bytes to text, a leading BOM dropped; `offset` places error positions in the file."""
-    skip = len(BOM) if data.startswith(BOM) else 0
-    try:
-        return data[skip:].decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not valid UTF-8 at byte {offset + skip + exc.start}") from None
 
 
 # --- one reader per kind of file --------------------------------------------------------------
@@ -161,7 +151,7 @@ def _read_jsonl(path: Path, settings: Settings) -> Iterator[Record]:
     if not path.is_file():
         raise InputError("not a regular file")
     with path.open("rb") as stream:
-        if b"\0" in stream.read(SNIFF_BYTES):
+        if is_binary(stream.read(SNIFF_BYTES)):
             raise InputError("binary file, not text")
         stream.seek(0)
         offset = 0
@@ -170,7 +160,7 @@ def _read_jsonl(path: Path, settings: Settings) -> Iterator[Record]:
             if raw is None:
                 seen = True
                 yield RecordError(_too_large("line", limit), source, number)
-            elif raw.strip() and raw.strip() != BOM:
+            elif raw.strip() and raw.strip() != UTF8_BOM:
                 seen = True
                 yield _jsonl_record(raw, start, source, number, settings)
     if not seen:
@@ -192,7 +182,7 @@ def _lines(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes | None, int]]:
 
 def _jsonl_record(raw: bytes, offset: int, source: str, line: int, settings: Settings) -> Record:
     try:
-        value = json.loads(_decode(raw, offset))
+        value = json.loads(decode_utf8(raw, offset))
     except InputError as exc:
         return RecordError(str(exc), source, line)
     except json.JSONDecodeError as exc:
@@ -216,24 +206,9 @@ def _read_json(path: Path, data: bytes, settings: Settings) -> Iterator[Record]:
 
 def _read_html(path: Path, data: bytes, settings: Settings) -> Iterator[Record]:
     try:
-        yield extract_article(_html_text(data), timezone=settings.publisher_timezone)
+        yield extract_article(decode_declared_html(_check_bytes(data)), timezone=settings.publisher_timezone)
     except ExtractionError as exc:
         yield RecordError(str(exc), str(path))
-
-
-def _html_text(data: bytes) -> str:
-    """UTF-8, or the legacy charset the page declares (older pages of ours)."""
-    data = _check_bytes(data)
-    try:
-        return _decode(data)
-    except InputError:
-        charset = declared_charset(data)
-        if charset is None or charset == "utf-8":
-            raise
-    try:
-        return data.decode(charset)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not valid {charset} (its declared charset) at byte {exc.start}") from None
 
 
 def _read_txt(path: Path, data: bytes, settings: Settings) -> Iterator[Record]:

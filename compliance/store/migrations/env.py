@@ -10,7 +10,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from compliance.store import Base, make_engine
+from compliance.store.engine import make_engine
+from compliance.store.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

@@ -1,15 +1,16 @@
+"""Tests of compliance.ingest.our_pages: our template's rules on the fixture archive's pages."""
+
+from __future__ import annotations
+
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from compliance.errors import ConfigurationError, ExtractionError
-from compliance.ingest import extract
-from compliance.ingest.extract import ExtractedPage, decode_html, extract_article, extract_page
+from compliance.ingest.our_pages import extract_article
 
 HTML = Path(__file__).resolve().parent.parent / "fixtures" / "archive" / "html"
 SITE = "https://www.gazette-littoral.example"
@@ -206,101 +207,9 @@ def test_no_url_raises() -> None:
         extract_article(html)
 
 
-OTHER_SITE = """<!DOCTYPE html><html><head><meta charset="utf-8">
-<title>Revue de presse du jour – Le Veilleur</title>
-<meta property="og:site_name" content="Le Veilleur">
-<style>body { color: red }</style><script>var suivi = "ne pas afficher";</script>
-</head><body>
-<nav><a href="/">Accueil</a> <a href="/rubriques/ports">Ports</a></nav>
-<main><article><h1>Revue de presse du jour</h1>
-<p>Les premières barges de travaux sont arrivées lundi dans l’avant-port, rapporte un quotidien
-régional, qui détaille le chantier du nouveau quai à conteneurs et ses six cents mètres de long.</p>
-<p>Selon ce journal, le projet comprend l’approfondissement du chenal d’accès, quatre portiques
-électriques et un terre-plein gagné sur la mer, pour une livraison annoncée à la fin de 2026.</p>
-<p>Source : <a href="https://www.gazette-littoral.example/economie/port.html">la Gazette</a>.</p>
-</article></main>
-<footer><a href="mailto:contact@veilleur.example">Écrire</a> <a href="/mentions">Mentions</a>
-<a href="/mentions">Mentions</a></footer>
-</body></html>"""
-
-
-def test_extract_page_of_another_site() -> None:
-    page = extract_page(OTHER_SITE, url="https://veilleur.example/revue/2023-03-16")
-    assert isinstance(page, ExtractedPage)
-    assert page.title == "Revue de presse du jour"
-    assert page.site_name == "Le Veilleur"
-    paragraphs = page.text.split("\n\n")
-    assert paragraphs[0] == "Revue de presse du jour"
-    assert paragraphs[1].startswith("Les premières barges de travaux sont arrivées lundi dans l’avant-port,")
-    assert paragraphs[1].endswith("et ses six cents mètres de long.")
-    assert paragraphs[2].startswith("Selon ce journal, le projet comprend")
-    assert "Accueil" not in page.text and "Mentions" not in page.text
-    assert page.links == (
-        "https://veilleur.example/",
-        "https://veilleur.example/rubriques/ports",
-        "https://www.gazette-littoral.example/economie/port.html",
-        "https://veilleur.example/mentions",
-    )
-    assert "var suivi" not in page.visible_text and "color: red" not in page.visible_text
-    assert page.visible_text.splitlines()[:3] == ["Accueil Ports", *paragraphs[:2]]
-    assert page.visible_text.splitlines()[-1] == "Écrire Mentions Mentions"
-
-
-def test_extract_page_falls_back_to_visible_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(extract, "_trafilatura", lambda *args, **kwargs: None)  # finds nothing
-    page = extract_page(
-        "<html><head><title>Accueil</title></head>"
-        "<body><div>Bonjour<br>à tous</div><div>au <b>revoir</b></div></body></html>"
-    )
-    assert page.text == page.visible_text == "Bonjour\nà tous\nau revoir"
-    assert page.title == "Accueil"
-    assert page.author is None and page.published is None and page.links == ()
-
-
-def test_extract_page_with_no_text_raises() -> None:
-    with pytest.raises(ExtractionError):
-        extract_page("<html><body><script>x()</script></body></html>")
-
-
-FRENCH = (
-    "<p>Le conseil municipal a voté à l’unanimité la rénovation du théâtre. "
-    "Les travaux débuteront à l’été ; la saison sera accueillie à la maison de la culture.</p>"
-)
-
-
-@pytest.mark.parametrize(
-    ("data", "expected"),
-    [
-        # The header says Latin-1 but the bytes are UTF-8: the bytes win.
-        (f'<html><head><meta charset="iso-8859-1"></head><body>{FRENCH}</body></html>'.encode(), FRENCH),
-        # The header says UTF-8 but the bytes are windows-1252.
-        (f'<html><head><meta charset="utf-8"></head><body>{FRENCH}</body></html>'.encode("cp1252"), FRENCH),
-        # A correct legacy declaration is honoured.
-        (
-            '<html><head><meta http-equiv="Content-Type" content="text/html; charset=windows-1252">'
-            f"</head><body>{FRENCH}</body></html>".encode("cp1252"),
-            FRENCH,
-        ),
-        # No declaration, UTF-8 with a BOM.
-        (b"\xef\xbb\xbf" + f"<html><body>{FRENCH}</body></html>".encode(), FRENCH),
-    ],
-)
-def test_decode_html(data: bytes, expected: str) -> None:
-    text = decode_html(data)
-    assert expected in text
-    assert not text.startswith("\ufeff")
-
-
 def test_extract_article_from_mislabelled_bytes() -> None:
     data = _page("greve-des-bus-municipaux.html").replace(b'charset="utf-8"', b'charset="iso-8859-1"')
     assert extract_article(data).title == PAGES["greve-des-bus-municipaux.html"]["title"]
-
-
-@given(st.text(st.characters(codec="utf-8"), max_size=200))
-def test_utf8_bytes_decode_back_whatever_the_declared_charset(text: str) -> None:
-    for charset in ("iso-8859-1", "windows-1252", "utf-8", "nonsense"):
-        data = f'<meta charset="{charset}"><p>{text}</p>'.encode()
-        assert f"<p>{text}</p>" in decode_html(data)
 
 
 def test_notice_words_inside_article_text_are_kept() -> None:

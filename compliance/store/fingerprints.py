@@ -1,0 +1,96 @@
+"""Fingerprint repository: the queries on `fingerprints` and its row ↔ value translation.
+
+In: an open Session, and `records.EncodedFingerprint` values (bytes, as `detect.fingerprint.encode`
+makes them). Out: `records.StoredFingerprint[EncodedFingerprint]`, the fingerprint ids and the
+(highest id, count) state the passage index catches up with. A fingerprint is never updated: a
+re-ingested article gets a new row, with a new id, so the index can follow by id alone.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from compliance.errors import StorageError
+from compliance.records import EncodedFingerprint, StoredFingerprint
+from compliance.store.shared import chunks
+from compliance.store.tables import FINGERPRINTS, FingerprintRow
+
+PARAMS = ("num_perm", "seed", "shingle_size", "window")  # the parameter columns
+
+Stored = StoredFingerprint[EncodedFingerprint]
+
+
+def values(encoded: EncodedFingerprint, what: str) -> dict[str, Any]:
+    """The columns of a fingerprint row but `article_id` and `created_at`."""
+    _check(encoded, what)
+    return {
+        **{name: encoded.params[name] for name in PARAMS},
+        "signature": encoded.signature,
+        "windows": encoded.windows,
+        "n_windows": encoded.n_windows,
+    }
+
+
+def _check(encoded: EncodedFingerprint, what: str) -> None:
+    """Refuse what `encode` would never make: the bytes are read back by their lengths alone."""
+    params = encoded.params
+    if set(params) != set(PARAMS):
+        raise StorageError(f"{what}: fingerprint params must be exactly {PARAMS}, got {sorted(params)}")
+    if len(encoded.signature) != 4 * params["num_perm"] or len(encoded.windows) != 8 * encoded.n_windows:
+        raise StorageError(f"{what}: encoded fingerprint lengths do not match num_perm and n_windows")
+
+
+def _stored(row: FingerprintRow) -> Stored:
+    params = {name: getattr(row, name) for name in PARAMS}
+    encoded = EncodedFingerprint(params, bytes(row.signature), bytes(row.windows), row.n_windows)
+    return StoredFingerprint(id=row.id, article_id=row.article_id, fingerprint=encoded)
+
+
+def replace(
+    session: Session, article_ids: list[int], prints: dict[str, dict[str, Any]], ids: dict[str, int]
+) -> None:
+    """Delete the fingerprints of `article_ids`, insert `prints` (url -> columns) as new rows.
+
+    `ids` gives the article id of each url in `prints`.
+    """
+    for chunk in chunks(article_ids):
+        session.execute(
+            delete(FingerprintRow)
+            .where(FingerprintRow.article_id.in_(chunk))
+            .execution_options(synchronize_session=False)
+        )
+    rows = [{**columns, "article_id": ids[url]} for url, columns in prints.items()]
+    if rows:
+        session.execute(insert(FINGERPRINTS), rows)
+
+
+def state(session: Session) -> tuple[int, int]:
+    """(highest fingerprint id or 0, number of fingerprints)."""
+    query = select(func.coalesce(func.max(FingerprintRow.id), 0), func.count(FingerprintRow.id))
+    top, count = session.execute(query).one()
+    return int(top), int(count)
+
+
+def live_ids(session: Session) -> array[int]:
+    """The ids of every stored fingerprint, ascending, as 64-bit integers (8 bytes an id)."""
+    return array("q", session.scalars(select(FingerprintRow.id).order_by(FingerprintRow.id)))
+
+
+def page_after(session: Session, last_id: int, batch: int) -> list[Stored]:
+    """Up to `batch` fingerprints with an id above `last_id`, by id."""
+    query = select(FingerprintRow).where(FingerprintRow.id > last_id).order_by(FingerprintRow.id).limit(batch)
+    return [_stored(row) for row in session.scalars(query)]
+
+
+def with_ids(session: Session, ids: Iterable[int]) -> list[Stored]:
+    """The fingerprints with these ids, by id; ids no longer stored are left out."""
+    found: list[Stored] = []
+    for chunk in chunks(sorted(set(ids))):
+        query = select(FingerprintRow).where(FingerprintRow.id.in_(chunk))
+        found.extend(_stored(row) for row in session.scalars(query))
+    return sorted(found, key=lambda stored: stored.id)
