@@ -13,8 +13,10 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
-from sites import LoopbackServer
+from click.testing import CliRunner
+from sites import LoopbackServer, SiteServer
 
+from compliance.cli import main
 from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive
 from compliance.records import NoticeStatus, Partner, SightingStatus, Verdict
@@ -254,3 +256,112 @@ def test_a_site_copying_many_articles_is_a_repeat_offender(archive: Archive, pag
         ).recorded
         parts.append(recorded.judged.decision.severity.parts["repeat_offender"])
     assert parts == [0, 0, 10]
+
+
+# --- The command line: `check --json` says what was kept ---------------------------------------
+
+
+@pytest.fixture
+def cli_env(
+    env: dict[str, str], runner: CliRunner, site: SiteServer, monkeypatch: pytest.MonkeyPatch
+) -> dict:
+    assert runner.invoke(main, ["ingest", str(FIXTURES / "archive")]).exit_code == 0
+    monkeypatch.setenv("COMPLIANCE_FETCH_ALLOW_HOSTS", f"127.0.0.1:{site.port}")
+    return env
+
+
+def test_check_json_shows_the_finding_and_why(cli_env: dict, runner: CliRunner, site: SiteServer) -> None:
+    url = f"{site.url}/article-copy.html"
+    first = json.loads(runner.invoke(main, ["check", "--url", url, "--json"]).output)
+    second = json.loads(runner.invoke(main, ["check", "--url", url, "--json"]).output)
+    [one], [two] = first["matches"], second["matches"]
+    assert one["finding"] == two["finding"] and (one["new"], two["new"]) == (True, False)
+    assert (one["sighting"], two["sighting"]) == ("new", "still_there")
+    assert one["verdict"] == "full_reproduction" and one["notice"] in ("kept", "stripped")
+    assert set(one["severity"]) == {"level", "score", "parts"} and one["severity"]["level"] == "critical"
+    assert set(one["attribution"]) == {"credited", "credit", "linked", "link", "links_to_article"}
+    assert one["rules"]["thresholds"]["full_coverage"] == 0.8 and one["reasons"]
+    assert first["page"]["domain"] == "127.0.0.1" and first["gone"] == []
+    shown = json.loads(runner.invoke(main, ["findings", "show", str(one["finding"]), "--json"]).output)
+    assert [s["status"] for s in shown["sightings"]] == ["new", "still_there"]
+
+
+def test_check_text_keeps_a_finding_per_file(cli_env: dict, runner: CliRunner) -> None:
+    page = FIXTURES / "suspects" / "short_quotation.txt"
+    first = json.loads(runner.invoke(main, ["check", "--text", str(page), "--json"]).output)
+    [match] = first["matches"]
+    assert match["verdict"] == "short_quotation" and match["attribution"]["credited"]
+    assert "La Gazette du Littoral" in match["attribution"]["credit"]
+    assert first["page"]["kind"] == "text" and first["page"]["name"] == "short_quotation.txt"
+
+
+UNTIL_2026 = ("--valid-until", "2026-01-01")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["partners", "add", "P", "--domain", "not a domain"], "not a domain name"),
+        (["partners", "add", "P", "--domain", "p.example", "--valid-until", "2026-02-30"], "not a date"),
+        (["partners", "add", "P", "--domain", "p.example", "--max-share", "1.5"], "max_share"),
+        (
+            [
+                "partners",
+                "add",
+                "P",
+                "--domain",
+                "p.example",
+                "--valid-from",
+                "2027-01-01",
+                "--valid-until",
+                "2026-01-01",
+            ],
+            "after",
+        ),
+        (["partners", "edit", "Nobody", "--max-words", "10"], "no partner called"),
+        (["partners", "remove", "Nobody"], "no partner called"),
+        (["findings", "show", "12345"], "no finding"),
+    ],
+)
+def test_bad_partner_input_is_one_line_and_changes_nothing(
+    cli_env: dict, runner: CliRunner, args: list[str], message: str
+) -> None:
+    result = runner.invoke(main, args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert runner.invoke(main, ["partners", "list", "--json"]).output == ""
+
+
+def test_overlapping_partners_are_refused(cli_env: dict, runner: CliRunner) -> None:
+    assert runner.invoke(main, ["partners", "add", "A", "--domain", "a.example"]).exit_code == 0
+    result = runner.invoke(main, ["partners", "add", "B", "--domain", "www.a.example"])
+    assert result.exit_code == 2 and "overlaps a.example of partner 'A'" in result.stderr
+    [only] = [
+        json.loads(line) for line in runner.invoke(main, ["partners", "list", "--json"]).output.splitlines()
+    ]
+    assert only["name"] == "A"
+
+
+def test_partner_edit_changes_the_verdict_of_the_next_check(
+    cli_env: dict, runner: CliRunner, site: SiteServer
+) -> None:
+    url = f"{site.url}/article-copy.html"
+    assert runner.invoke(main, ["partners", "add", "Local", "--domain", "127.0.0.1"]).exit_code == 0
+    [licensed] = json.loads(runner.invoke(main, ["check", "--url", url, "--json"]).output)["matches"]
+    assert licensed["verdict"] == "licensed" and licensed["rules"]["partner"]["name"] == "Local"
+    assert runner.invoke(main, ["partners", "edit", "Local", "--valid-until", "2020-01-01"]).exit_code == 0
+    [breach] = json.loads(runner.invoke(main, ["check", "--url", url, "--json"]).output)["matches"]
+    assert breach["verdict"] == "licence_breach" and "expired on 2020-01-01" in breach["reasons"][0]
+    assert breach["finding"] == licensed["finding"]
+
+
+def test_articles_without_notice(cli_env: dict, runner: CliRunner, tmp_path: Path) -> None:
+    bare = tmp_path / "bare.jsonl"
+    bare.write_text(
+        json.dumps({"url": "https://www.gazette-littoral.example/x/sans-mention", "body": OWN_WORDS}) + "\n"
+    )
+    assert runner.invoke(main, ["ingest", str(bare)]).exit_code == 0
+    listed = runner.invoke(main, ["articles", "without-notice", "--json"]).output.splitlines()
+    assert [json.loads(line)["url"] for line in listed] == [
+        "https://www.gazette-littoral.example/x/sans-mention"
+    ]

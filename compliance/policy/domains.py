@@ -50,10 +50,14 @@ def on_domains(host: str | None, domains: tuple[str, ...] | list[str]) -> bool:
 
 
 def valid_domain(value: str) -> str:
-    """`value` as a lower-case domain name; ValueError naming it when it is not one."""
+    """`value` as a lower-case domain name (or an IP address); ValueError naming it when it is neither."""
     domain = value.strip().rstrip(".").lower()
     if domain.startswith(("http://", "https://")):
         domain = host_of(domain) or ""
+    try:
+        return str(ipaddress.ip_address(domain))  # a site served on a bare address
+    except ValueError:
+        pass
     if not _DOMAIN.match(domain):
         raise ValueError(f"not a domain name: {value!r}")
     return domain
