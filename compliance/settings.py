@@ -6,6 +6,7 @@ keep `num_perm`, `seed`, `shingle_size` and `window`; matches keep the threshold
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -85,6 +86,7 @@ class Settings:
     user_agent: str = "compliance-checker/0.1 (+https://example.org/compliance)"
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    fetch_deadline: float = 45.0  # seconds for a whole fetch: connect, headers, body, every redirect
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     evidence_dir: str = ""  # empty: ./var/evidence
@@ -100,6 +102,9 @@ class Settings:
             "max_redirects",
             "max_bytes",
             "max_input_bytes",
+            "min_match_words",
+            "quotation_words",
+            "substantial_words",
             "quotation_max_words",
             "snippet_max_words",
             "repeat_offender_articles",
@@ -116,6 +121,8 @@ class Settings:
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
                 raise ConfigurationError(f"{name} must lie in (0, 1], got {value!r}")
+        if self.quotation_words > self.substantial_words:
+            raise ConfigurationError("quotation_words must not exceed substantial_words")
         if self.substantial_coverage > self.full_coverage:
             raise ConfigurationError("substantial_coverage must not exceed full_coverage")
         self._check_policy()
@@ -123,9 +130,10 @@ class Settings:
             raise ConfigurationError("database_url must not be empty")
         if self.index_refresh < 0:
             raise ConfigurationError(f"index_refresh must be >= 0, got {self.index_refresh!r}")
-        for name in ("connect_timeout", "read_timeout"):
-            if getattr(self, name) <= 0:
-                raise ConfigurationError(f"{name} must be positive")
+        for name in ("connect_timeout", "read_timeout", "fetch_deadline"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 0 < value < math.inf:
+                raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
 
     def _check_alignment(self) -> None:
         words = self.sentence_words
