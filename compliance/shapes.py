@@ -34,6 +34,7 @@ from compliance.records import (
     Partner,
     Passage,
     Recorded,
+    Scores,
     Severity,
     Sighting,
 )
@@ -54,16 +55,23 @@ def passage(found: Passage) -> dict[str, int]:
 
 def match(found: Match) -> dict[str, Any]:
     """One article found in one page, as in DESIGN.md's `check --json` contract."""
-    article, scores = found.article, found.scores
+    article = found.article
     return {
         "article": {"id": article.id, "url": article.url, "title": article.title},
-        "coverage": round(scores.coverage, SCORE_DIGITS),
-        "similarity": round(scores.similarity, SCORE_DIGITS),
-        "page_share": round(scores.page_share, SCORE_DIGITS),
-        "reproduced_words": scores.reproduced_words,
-        "longest_passage_words": scores.longest_passage_words,
+        **scores(found.scores),
         "verdict": found.verdict.value,
         "passages": [passage(p) for p in found.passages],
+    }
+
+
+def scores(measured: Scores) -> dict[str, Any]:
+    """How much of an article a page reproduces, rounded to SCORE_DIGITS."""
+    return {
+        "coverage": round(measured.coverage, SCORE_DIGITS),
+        "similarity": round(measured.similarity, SCORE_DIGITS),
+        "page_share": round(measured.page_share, SCORE_DIGITS),
+        "reproduced_words": measured.reproduced_words,
+        "longest_passage_words": measured.longest_passage_words,
     }
 
 
@@ -161,7 +169,6 @@ def attribution(found: Attribution) -> dict[str, Any]:
 
 def finding(kept: Finding) -> dict[str, Any]:
     """A stored finding: the latest judgement (with the rules then in force) and every sighting."""
-    scores = kept.scores
     return {
         "id": kept.id,
         "article_id": kept.article_id,
@@ -171,11 +178,7 @@ def finding(kept: Finding) -> dict[str, Any]:
         "present": kept.present,
         "verdict": kept.verdict.value,
         "reasons": list(kept.reasons),
-        "coverage": round(scores.coverage, SCORE_DIGITS),
-        "similarity": round(scores.similarity, SCORE_DIGITS),
-        "page_share": round(scores.page_share, SCORE_DIGITS),
-        "reproduced_words": scores.reproduced_words,
-        "longest_passage_words": scores.longest_passage_words,
+        **scores(kept.scores),
         "passages": [passage(p) for p in kept.passages],
         "attribution": attribution(kept.attribution),
         "notice": kept.notice.value,
