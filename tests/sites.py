@@ -48,7 +48,10 @@ PDF_LINES = (
 )
 PDF_LINK = "https://journal.example/economie/secheresse-hauts-plateaux"
 SLOW_SECONDS = 1.5
+DRIP_SECONDS = 1.0  # between two bytes of /drip-head: far within any read timeout, yet never done
 HUGE_BYTES = 2 * 1024 * 1024
+# A NUL byte past the first 8 KB, where sniffing no longer looks for binary data.
+NUL_LATE = b"Texte de remplissage sans importance. " * 300 + b"\x00 fin"
 
 
 @dataclass
@@ -94,6 +97,8 @@ class _Handler(BaseHTTPRequestHandler):
         route = ROUTES.get(path)
         if route is None and path.startswith("/chain/"):
             route = _chain
+        if route is None and path.startswith("/slow-chain/"):
+            route = _slow_chain
         if route is not None:
             route(self)
         else:
@@ -141,6 +146,13 @@ def _chain(handler: _Handler) -> None:
     handler.redirect(f"/chain/{step - 1}" if step > 0 else "/copy.html")
 
 
+def _slow_chain(handler: _Handler) -> None:
+    """/slow-chain/N waits 0.3 s, then redirects to /slow-chain/N-1 … /slow-chain/0, then /copy.html."""
+    time.sleep(0.3)
+    step = int(handler.path.rsplit("/", 1)[1])
+    handler.redirect(f"/slow-chain/{step - 1}" if step > 0 else "/copy.html")
+
+
 def _slow(handler: _Handler) -> None:
     time.sleep(SLOW_SECONDS)
     handler.send(200, b"<p>enfin</p>")
@@ -156,6 +168,43 @@ def _drip(handler: _Handler) -> None:
         handler.wfile.write(b"x")
         handler.wfile.flush()
         time.sleep(0.05)
+
+
+def _drip_head(handler: _Handler) -> None:
+    """The status line at once, then the headers one byte per second (a minute of them)."""
+    handler.wfile.write(b"HTTP/1.1 200 OK\r\n")
+    handler.wfile.flush()
+    head = (
+        b"Content-Type: text/plain; charset=utf-8\r\nX-Lent: "
+        + b"z" * 20
+        + b"\r\nContent-Length: 2\r\n\r\nok"
+    )
+    for byte in head:
+        time.sleep(DRIP_SECONDS)
+        handler.wfile.write(bytes([byte]))
+        handler.wfile.flush()
+    handler.close_connection = True
+
+
+def _head(handler: _Handler, headers: list[tuple[str, str]]) -> None:
+    """A 200 with these extra headers and a two-byte body."""
+    handler.send_response(200)
+    for name, value in headers:
+        handler.send_header(name, value)
+    handler.send_header("Content-Type", "text/plain; charset=utf-8")
+    handler.send_header("Content-Length", "2")
+    handler.end_headers()
+    handler.wfile.write(b"ok")
+
+
+def _superscript_length(handler: _Handler) -> None:
+    """A Content-Length of "²", a digit to str.isdigit(), not to int(); the body ends the connection."""
+    handler.send_response(200)
+    handler.send_header("Content-Type", "text/plain; charset=utf-8")
+    handler.send_header("Content-Length", "\u00b2")
+    handler.end_headers()
+    handler.wfile.write(b"ok")
+    handler.close_connection = True
 
 
 def _huge(handler: _Handler, chunked: bool) -> None:
@@ -208,6 +257,7 @@ ROUTES: dict[str, Callable[[_Handler], None]] = {
     "/loop/b": lambda h: h.redirect("/loop/a"),
     "/slow": _slow,
     "/drip": _drip,
+    "/drip-head": _drip_head,
     "/huge": lambda h: _huge(h, chunked=False),
     "/huge-chunked": lambda h: _huge(h, chunked=True),
     "/latin1.html": lambda h: h.send(
@@ -235,6 +285,17 @@ ROUTES: dict[str, Callable[[_Handler], None]] = {
     "/to-private": lambda h: h.redirect("http://10.0.0.1/"),
     "/to-metadata": lambda h: h.redirect("http://169.254.169.254/latest/meta-data/"),
     "/to-file": lambda h: h.redirect("file:///etc/passwd"),
+    "/to-drip-head": lambda h: h.redirect("/drip-head"),
+    "/to-control": lambda h: h.redirect("/copy\x01.html"),
+    "/to-nul": lambda h: h.redirect("/copy.html\x00"),
+    "/many-headers": lambda h: _head(h, [(f"X-Numero-{i}", "un") for i in range(150)]),
+    "/long-header": lambda h: _head(h, [("X-Long", "l" * 70_000)]),
+    "/big-head": lambda h: _head(h, [(f"X-Gros-{i}", "g" * 30_000) for i in range(10)]),
+    "/superscript-length": _superscript_length,
+    "/superscript-retry": lambda h: h.send(429, b"", headers={"Retry-After": "\u00b2"}),
+    "/nul-late.txt": lambda h: h.send(200, NUL_LATE, "text/plain; charset=utf-8"),
+    "/charset-base64": lambda h: h.send(200, LATIN1_TEXT.encode("iso-8859-1"), "text/plain; charset=base64"),
+    "/charset-rot13": lambda h: h.send(200, b"<p>\xe9t\xe9</p>", "text/html; charset=rot13"),
     "/no-location": lambda h: h.send(302, b""),
 }
 

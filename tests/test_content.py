@@ -7,11 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from compliance.capture.content import (
+    codec,
     content_type,
     decode_declared_html,
     decode_html,
     decode_text,
     decode_utf8,
+    html_text,
     media_type,
     split_bom,
 )
@@ -127,6 +129,46 @@ def test_utf8_bytes_decode_back_whatever_the_declared_charset(text: str) -> None
     for charset in ("iso-8859-1", "windows-1252", "utf-8", "nonsense"):
         data = f'<meta charset="{charset}"><p>{text}</p>'.encode()
         assert f"<p>{text}</p>" in decode_html(data)
+
+
+NOT_CHARSETS = [
+    "base64",
+    "rot13",
+    "rot-13",
+    "hex",
+    "zlib",
+    "bz2",
+    "uu",
+    "quopri",
+    "idna",
+    "punycode",
+    "undefined",
+]
+
+
+@pytest.mark.parametrize("label", NOT_CHARSETS)
+def test_codecs_that_are_not_charsets_are_unknown(label: str) -> None:
+    """Python knows them, but bytes.decode refuses them (LookupError) or they are Python's own."""
+    assert codec(label) is None
+
+
+@pytest.mark.parametrize(
+    ("label", "name"), [("latin1", "cp1252"), ("UTF-16", "utf-16"), ("windows-1256", "cp1256")]
+)
+def test_charsets_are_codecs(label: str, name: str) -> None:
+    assert codec(label) == name
+
+
+@pytest.mark.parametrize("label", NOT_CHARSETS)
+def test_a_declared_codec_that_is_no_charset_is_survived(label: str) -> None:
+    """Bytes that are not UTF-8 reach the declared charset: it must be skipped, not raise LookupError."""
+    legacy = "Sécheresse à Sétif".encode("cp1252")
+    assert decode_text(legacy, label) == "Sécheresse à Sétif"
+    assert "Sécheresse à Sétif" in html_text(b"<p>" + legacy + b"</p>", label)
+    page = f'<meta charset="{label}"><p>'.encode() + legacy + b"</p>"
+    assert decode_html(page).endswith("tif</p>")  # guessed, as without a declaration
+    with pytest.raises(InputError, match=r"^not valid UTF-8 at byte"):  # our files: no guess
+        decode_declared_html(page)
 
 
 # --- our own files to text: strict ----------------------------------------------------------------

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import os
+import shutil
 import stat
+import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -22,7 +25,7 @@ from compliance.capture.evidence import (
     write_capture,
     write_file_capture,
 )
-from compliance.capture.evidence_folder import verify
+from compliance.capture.evidence_folder import ORPHAN_GRACE, OrphanKind, clean, orphans, verify
 from compliance.capture.fetch import FetchResult, fetch
 from compliance.errors import StorageError
 from compliance.settings import Settings
@@ -121,8 +124,10 @@ def test_a_flipped_byte_is_named(fetched: FetchResult, tmp_path: Path) -> None:
     data = bytearray(stored.read_bytes())
     data[len(data) // 2] ^= 0x01
     stored.write_bytes(bytes(data))
-    reason = verify(tmp_path, path, digest)
-    assert reason == f"changed: expected {digest}, got {hashlib.sha256(data).hexdigest()}"
+    changed = f"changed: expected {digest}, got {hashlib.sha256(data).hexdigest()}"
+    assert verify(tmp_path, path, digest) == f"writable: {path} has mode 0644, not read-only; {changed}"
+    stored.chmod(0o444)  # the mode put back: the bytes still say it
+    assert verify(tmp_path, path, digest) == changed
 
 
 def test_a_missing_file_or_a_bad_path_is_named(fetched: FetchResult, tmp_path: Path) -> None:
@@ -131,6 +136,82 @@ def test_a_missing_file_or_a_bad_path_is_named(fetched: FetchResult, tmp_path: P
     assert verify(tmp_path, path, digest) == f"missing: {path}"
     assert verify(tmp_path, "../outside.warc.gz", digest).startswith("invalid path")
     assert verify(tmp_path, "/etc/passwd", digest).startswith("invalid path")
+
+
+# --- write-once: a regular, read-only file inside the evidence folder ------------------------------
+
+
+def test_a_file_made_writable_again_is_not_write_once(fetched: FetchResult, tmp_path: Path) -> None:
+    digest, path = write_capture(fetched, tmp_path, "1")
+    (tmp_path / path).chmod(0o644)  # the bytes are intact: the hash alone says "ok"
+    assert verify(tmp_path, path, digest) == f"writable: {path} has mode 0644, not read-only"
+
+
+def test_a_symlink_to_an_identical_copy_is_not_evidence(fetched: FetchResult, tmp_path: Path) -> None:
+    folder = tmp_path / "evidence"
+    digest, path = write_capture(fetched, folder, "1")
+    copy = shutil.copy2(folder / path, tmp_path / "copy.warc.gz")
+    (folder / path).unlink()
+    (folder / path).symlink_to(copy)
+    assert verify(folder, path, digest) == f"not a regular file: {path} is a symbolic link"
+    with pytest.raises(StorageError, match="is not the write-once copy"):
+        write_capture(fetched, folder, "1")
+    assert (folder / path).is_symlink()  # left untouched
+
+
+def test_a_shard_folder_leading_outside_is_named(fetched: FetchResult, tmp_path: Path) -> None:
+    folder = tmp_path / "evidence"
+    digest, path = write_capture(fetched, folder, "1")
+    shard = folder / path.split("/")[0]
+    outside = shutil.move(shard, tmp_path / "outside")
+    shard.symlink_to(outside, target_is_directory=True)
+    reason = verify(folder, path, digest)
+    assert (
+        reason == f"outside the evidence folder: {path} leads to {Path(outside).resolve() / Path(path).name}"
+    )
+
+
+def test_what_is_not_a_regular_file_is_named_without_waiting(tmp_path: Path) -> None:
+    (tmp_path / "ab").mkdir()
+    os.mkfifo(tmp_path / "ab" / "fifo.warc.gz")  # opening it for reading would wait for a writer
+    (tmp_path / "ab" / "folder.warc.gz").mkdir()
+    for name in ("fifo", "folder"):
+        reason = verify(tmp_path, f"ab/{name}.warc.gz", "0" * 64)
+        assert reason is not None and reason.startswith(f"not a regular file: ab/{name}.warc.gz")
+
+
+# --- orphans: what a killed check leaves behind ---------------------------------------------------
+
+
+def test_orphans_are_stale_temporaries_and_unrecorded_warcs(fetched: FetchResult, tmp_path: Path) -> None:
+    _, recorded = write_capture(fetched, tmp_path, "1")
+    _, unrecorded = write_capture(fetched, tmp_path, "2")
+    temporary = f"{recorded[:2]}/.tmpkilled.tmp"
+    (tmp_path / temporary).write_bytes(b"half a WARC")
+    (tmp_path / "notes.txt").write_text("not evidence: ignored")
+    assert orphans(tmp_path, {recorded}) == []  # fresh: maybe a check still running
+    later = time.time() + ORPHAN_GRACE + 60
+    found = sorted((o.path, o.kind) for o in orphans(tmp_path, {recorded}, now=later))
+    assert found == sorted([(unrecorded, OrphanKind.UNRECORDED), (temporary, OrphanKind.TEMPORARY)])
+
+
+def test_clean_deletes_temporaries_and_quarantines_unrecorded_warcs(
+    fetched: FetchResult, tmp_path: Path
+) -> None:
+    digest, recorded = write_capture(fetched, tmp_path, "1")
+    _, unrecorded = write_capture(fetched, tmp_path, "2")
+    temporary = f"{recorded[:2]}/.tmpkilled.tmp"
+    (tmp_path / temporary).write_bytes(b"half a WARC")
+    kept = (tmp_path / unrecorded).read_bytes()
+    later = time.time() + ORPHAN_GRACE + 60
+    done = {orphan.path: target for orphan, target in clean(tmp_path, {recorded}, now=later)}
+    name = unrecorded.split("/")[1]
+    assert done == {temporary: "", unrecorded: f"quarantine/{name}"}
+    assert not (tmp_path / temporary).exists() and not (tmp_path / unrecorded).exists()
+    assert (tmp_path / "quarantine" / name).read_bytes() == kept
+    assert stat.S_IMODE((tmp_path / "quarantine" / name).stat().st_mode) == 0o444
+    assert verify(tmp_path, recorded, digest) is None
+    assert orphans(tmp_path, {recorded}, now=later) == [] and clean(tmp_path, {recorded}, now=later) == []
 
 
 def test_the_same_capture_is_written_once(fetched: FetchResult, tmp_path: Path) -> None:
@@ -159,7 +240,7 @@ def test_a_tampered_file_under_the_right_name_is_not_overwritten(
     stored = tmp_path / path
     stored.chmod(0o644)
     stored.write_bytes(b"not the capture")
-    with pytest.raises(StorageError, match="does not match its name"):
+    with pytest.raises(StorageError, match="exists but is not the write-once copy of these bytes"):
         write_capture(fetched, tmp_path, "1")
     assert stored.read_bytes() == b"not the capture"
 

@@ -32,7 +32,7 @@ from compliance.capture.documents import page_from_fetch
 from compliance.capture.fetch import fetch
 from compliance.capture.transport import Exchange, new_session
 from compliance.capture.vet import Resolver, vet
-from compliance.errors import FetchError, FetchFailed, FetchRefused
+from compliance.errors import ConfigurationError, FetchError, FetchFailed, FetchRefused
 from compliance.settings import Settings
 
 
@@ -129,6 +129,17 @@ def test_redirect_without_location_fails(site: SiteServer, allowed: Settings) ->
         fetch(f"{site.url}/no-location", allowed)
 
 
+@pytest.mark.parametrize("path", ["/to-control", "/to-nul"])
+def test_a_location_with_control_characters_is_refused(
+    site: SiteServer, allowed: Settings, path: str
+) -> None:
+    """Followed, it would fetch a percent-encoded URL while the evidence names another (and a NUL
+    byte in a stored URL breaks PostgreSQL)."""
+    with pytest.raises(FetchRefused, match=r"^refused '.*': the URL contains control characters$"):
+        fetch(f"{site.url}{path}", allowed)
+    assert [s.path for s in site.seen] == [path]
+
+
 # --- limits ---------------------------------------------------------------------------------------
 
 
@@ -139,9 +150,37 @@ def test_read_timeout(site: SiteServer, allowed: Settings) -> None:
 
 
 def test_a_slow_drip_is_cut_off(site: SiteServer, allowed: Settings) -> None:
-    """Each byte comes within the read timeout, but the whole body takes far too long."""
-    with pytest.raises(FetchError, match=r"^timed out after 0\.8s reading .*/drip$"):
-        fetch(f"{site.url}/drip", allowed.replace(read_timeout=0.2))
+    """Each byte of the body comes within the read timeout, but the whole fetch takes far too long."""
+    with pytest.raises(
+        FetchFailed, match=r"^timed out: .*/drip took longer than the fetch deadline of 0\.8s$"
+    ):
+        fetch(f"{site.url}/drip", allowed.replace(read_timeout=0.2, fetch_deadline=0.8))
+
+
+def test_headers_dripped_one_byte_a_second_are_cut_off_at_the_deadline(
+    site: SiteServer, allowed: Settings
+) -> None:
+    """The status line at once, then a byte of header per second: no read ever waits 5 seconds."""
+    settings = allowed.replace(read_timeout=5.0, fetch_deadline=0.5)
+    with pytest.raises(FetchFailed, match=r"^timed out: .*/drip-head took longer than the fetch deadline"):
+        fetch(f"{site.url}/drip-head", settings)
+    assert site.hits("/drip-head") == 1  # the deadline is not retried
+
+
+def test_the_deadline_covers_every_redirect(site: SiteServer, allowed: Settings) -> None:
+    """Three hops of 0.3 s each: every one within a deadline of 0.5 s, not the three together."""
+    with pytest.raises(
+        FetchFailed, match=r"^timed out: .*/slow-chain/\d took longer than the fetch deadline"
+    ):
+        fetch(f"{site.url}/slow-chain/3", allowed.replace(fetch_deadline=0.5))
+    assert site.hits("/copy.html") == 0
+
+
+@pytest.mark.parametrize("value", [0, -1.0, float("inf"), float("nan")])
+def test_the_fetch_deadline_is_a_positive_number_of_seconds(value: float) -> None:
+    with pytest.raises(ConfigurationError, match="fetch_deadline must be positive"):
+        Settings(fetch_deadline=value)
+    assert Settings.from_env({"COMPLIANCE_FETCH_DEADLINE": "12.5"}).fetch_deadline == 12.5
 
 
 def test_content_length_over_the_limit_is_refused_before_reading(site: SiteServer, allowed: Settings) -> None:
@@ -151,6 +190,28 @@ def test_content_length_over_the_limit_is_refused_before_reading(site: SiteServe
         r"of 100000 bytes",
     ):
         fetch(f"{site.url}/huge", allowed)
+
+
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [
+        ("/many-headers", "got more than 100 headers"),
+        ("/long-header", "got more than 65536 bytes when reading header line"),
+        ("/big-head", "more than the limit of 262144 bytes"),
+    ],
+)
+def test_an_enormous_header_section_is_refused(
+    site: SiteServer, allowed: Settings, path: str, reason: str
+) -> None:
+    with pytest.raises(FetchRefused) as refused:
+        fetch(f"{site.url}{path}", allowed)
+    assert str(refused.value) == f"{site.url}{path} sent too large a header section: {reason}"
+    assert site.hits(path) == 1  # not retried as a broken connection
+
+
+def test_a_content_length_of_non_ascii_digits_is_ignored(site: SiteServer, allowed: Settings) -> None:
+    """ "²".isdigit() is true but int("²") raises: the body is read to the end of the connection."""
+    assert fetch(f"{site.url}/superscript-length", allowed).body == b"ok"
 
 
 def test_streamed_body_over_the_limit_is_cut_off(site: SiteServer, allowed: Settings) -> None:
@@ -249,11 +310,17 @@ def test_pdf_text_is_extracted(site: SiteServer, allowed: Settings, path: str) -
     assert metadata["links"] == [PDF_LINK]
 
 
-@pytest.mark.parametrize("path", ["/latin1.html", "/latin1.txt", "/utf8-as-latin1.txt"])
+@pytest.mark.parametrize("path", ["/latin1.html", "/latin1.txt", "/utf8-as-latin1.txt", "/charset-base64"])
 def test_a_wrong_charset_header_is_survived(site: SiteServer, allowed: Settings, path: str) -> None:
     result = fetch(f"{site.url}{path}", allowed)
     text, _ = page_from_fetch(result)
     assert text == LATIN1_TEXT
+
+
+def test_a_codec_that_is_no_charset_is_survived(site: SiteServer, allowed: Settings) -> None:
+    """text/html; charset=rot13 once raised LookupError from deep inside the decoding."""
+    text, _ = page_from_fetch(fetch(f"{site.url}/charset-rot13", allowed))
+    assert text == "été"
 
 
 # --- SSRF: refusals before any connection -------------------------------------------------------
@@ -528,7 +595,12 @@ ERROR_KINDS = [
     ("/to-metadata", {}, FetchRefused),
     ("/to-file", {}, FetchRefused),
     ("/slow", {"read_timeout": 0.3}, FetchFailed),
-    ("/drip", {"read_timeout": 0.2}, FetchFailed),
+    ("/drip", {"read_timeout": 0.2, "fetch_deadline": 0.8}, FetchFailed),
+    ("/drip-head", {"read_timeout": 5.0, "fetch_deadline": 0.5}, FetchFailed),
+    ("/many-headers", {}, FetchRefused),
+    ("/long-header", {}, FetchRefused),
+    ("/big-head", {}, FetchRefused),
+    ("/to-control", {}, FetchRefused),
     ("/500", {}, FetchFailed),
     ("/503", {}, FetchFailed),
     ("/404", {}, FetchError),  # the server answered: a retry will not find the page
@@ -622,6 +694,17 @@ def test_status_errors_and_retry_after(
     assert kind(error) is expected
     assert str(error).startswith(f"HTTP {status} ")
     assert getattr(error, "retry_after", None) == seconds
+
+
+def test_a_retry_after_of_non_ascii_digits_is_no_delay(site: SiteServer, allowed: Settings) -> None:
+    with pytest.raises(FetchFailed, match="HTTP 429") as failure:
+        fetch(f"{site.url}/superscript-retry", allowed)
+    assert failure.value.retry_after is None
+
+
+def test_an_enormous_retry_after_is_capped() -> None:
+    error = fetch_module._status_error(_answer(429), {"Retry-After": "9" * 400}, "https://example.test/a")
+    assert error.retry_after == fetch_module.RETRY_AFTER_MAX  # type: ignore[attr-defined]
 
 
 def test_retry_after_as_an_http_date() -> None:

@@ -1,9 +1,14 @@
+from __future__ import annotations
+
+import json
+import multiprocessing
 from pathlib import Path
 
 import numpy as np
 
 from compliance.detect.fingerprint import fingerprint
 from compliance.detect.index import MAX_SEGMENTS, PassageIndex
+from compliance.detect.index_folder import IndexFolder
 from compliance.records import StoredFingerprint
 from compliance.settings import Settings
 
@@ -44,6 +49,23 @@ def text(n: int) -> str:
 
 def query(index: PassageIndex, page: str) -> list[int]:
     return [a for a, _ in index.query(fingerprint(page, SETTINGS).windows, max_df=50, limit=10)]
+
+
+def names_in(folder: Path) -> set[str]:
+    return {entry.name for entry in folder.iterdir()}
+
+
+def named_by(index: PassageIndex) -> set[str]:
+    """What the folder of `index` should hold: its manifest, its lock, and what the manifest names."""
+    assert index.path is not None
+    manifest = json.loads((index.path / "manifest.json").read_text())
+    assert manifest["segments"] == [segment.name for segment in index.segments]
+    return {
+        "manifest.json",
+        "lock",
+        *manifest["segments"],
+        *([manifest["dead"]] if manifest.get("dead") else []),
+    }
 
 
 def test_finds_the_article_an_excerpt_comes_from() -> None:
@@ -101,7 +123,7 @@ def test_many_segments_are_merged_with_the_same_answers(tmp_path: Path) -> None:
     found = {a for n in range(1, MAX_SEGMENTS + 3) for a in query(index, text(n))}
     found |= {a for n in range(1, MAX_SEGMENTS + 3) for a in query(index, text(100 + n))}
     assert found == expected
-    assert len(list((tmp_path / "ix").iterdir())) == len(index.segments) + 2  # + manifest, dead
+    assert names_in(tmp_path / "ix") == named_by(index)
 
 
 def test_common_minima_are_not_searched() -> None:
@@ -124,3 +146,110 @@ def test_a_rare_shared_passage_outranks_many_shared_stock_phrases() -> None:
     rare = " ".join(text(99).split()[60:80])
     [(best, _score), *others] = index.query(fingerprint(stock + " " + rare, SETTINGS).windows, 50, 40)
     assert best == 99 and len(others) == 30
+
+
+# --- leftovers: nothing stays in the folder that the manifest does not name ------------------------
+
+
+def leftovers(folder: Path) -> list[str]:
+    """What a writer killed before its manifest, or an older version, may have left behind."""
+    segment = folder / "0123456789ab"
+    segment.mkdir()
+    for part in ("keys", "fps", "owners"):
+        np.save(segment / f"{part}.npy", np.zeros(3, dtype=np.int64))
+    (folder / "fedcba987654").mkdir()  # killed before its first array
+    (folder / "manifest.json.tmp").write_text("{")
+    np.save(folder / "dead-00000000abcd.npy", np.array([7], dtype=np.int64))
+    return ["0123456789ab", "fedcba987654", "manifest.json.tmp", "dead-00000000abcd.npy"]
+
+
+def test_leftovers_of_a_killed_writer_are_removed_on_opening(tmp_path: Path) -> None:
+    store, index = FakeStore(), PassageIndex(tmp_path / "ix", PARAMS)
+    for n in range(1, 4):
+        store.put(n, text(n))
+    index.sync(store)
+    left = leftovers(tmp_path / "ix")
+    (tmp_path / "ix" / "notes.txt").write_text("not ours: kept")
+    (tmp_path / "ix" / "abcdefabcdef").mkdir()
+    (tmp_path / "ix" / "abcdefabcdef" / "photo.jpg").write_bytes(b"not ours either")
+    assert set(left) <= names_in(tmp_path / "ix")
+    reopened = PassageIndex.open(tmp_path / "ix", PARAMS)
+    assert names_in(tmp_path / "ix") == named_by(reopened) | {"notes.txt", "abcdefabcdef"}
+    assert query(reopened, text(2)) == [2] and not reopened.sync(store)
+
+
+def test_leftovers_are_removed_when_syncing(tmp_path: Path) -> None:
+    store, index = FakeStore(), PassageIndex(tmp_path / "ix", PARAMS)
+    store.put(1, text(1))
+    index.sync(store)
+    leftovers(tmp_path / "ix")
+    store.put(2, text(2))
+    assert index.sync(store)
+    assert names_in(tmp_path / "ix") == named_by(index)
+    assert query(index, text(1)) == [1] and query(index, text(2)) == [2]
+
+
+def test_a_segment_being_written_is_never_removed(tmp_path: Path) -> None:
+    """Another process holds the lock while it writes a segment its manifest does not name yet."""
+    store, index = FakeStore(), PassageIndex(tmp_path / "ix", PARAMS)
+    store.put(1, text(1))
+    index.sync(store)
+    with IndexFolder(tmp_path / "ix").writing():
+        (tmp_path / "ix" / "0123456789ab").mkdir()  # being written, by the lock holder
+        IndexFolder(tmp_path / "ix").tidy()  # what opening does after reading: never waits
+        assert "0123456789ab" in names_in(tmp_path / "ix")
+    IndexFolder(tmp_path / "ix").tidy()
+    assert "0123456789ab" not in names_in(tmp_path / "ix")
+    assert query(PassageIndex.open(tmp_path / "ix", PARAMS), text(1)) == [1]
+
+
+def test_a_writer_takes_up_what_another_process_wrote(tmp_path: Path) -> None:
+    """Two processes opened the index before either synced: the second reuses the first's segment."""
+    store = FakeStore()
+    first, second = PassageIndex.open(tmp_path / "ix", PARAMS), PassageIndex.open(tmp_path / "ix", PARAMS)
+    for n in range(1, 4):
+        store.put(n, text(n))
+    assert first.sync(store) and second.sync(store)
+    assert [s.name for s in second.segments] == [s.name for s in first.segments]
+    store.delete(2)
+    store.put(4, text(4))
+    assert first.sync(store) and second.sync(store)
+    assert names_in(tmp_path / "ix") == named_by(second)
+    assert query(second, text(2)) == [] and query(second, text(4)) == [4]
+
+
+def _sync_steps(path: Path, steps: int, start: multiprocessing.synchronize.Barrier) -> None:
+    """One process of the concurrency test: the same articles arrive, and it syncs after each."""
+    store, index = FakeStore(), PassageIndex.open(path, PARAMS)
+    start.wait()
+    for n in range(1, steps + 1):
+        store.put(n, text(n))
+        if n % 4 == 0:
+            store.put(n - 2, text(100 + n))
+        index.sync(store)
+
+
+def test_concurrent_syncs_leave_no_leftovers(tmp_path: Path) -> None:
+    steps, processes = 12, 3
+    context = multiprocessing.get_context("spawn")  # no fork of a process running threads
+    start = context.Barrier(processes)
+    workers = [
+        context.Process(target=_sync_steps, args=(tmp_path / "ix", steps, start)) for _ in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+    assert [worker.exitcode for worker in workers] == [0] * processes
+    store = FakeStore()
+    for n in range(1, steps + 1):
+        store.put(n, text(n))
+        if n % 4 == 0:
+            store.put(n - 2, text(100 + n))
+    index = PassageIndex.open(tmp_path / "ix", PARAMS)
+    assert names_in(tmp_path / "ix") == named_by(index)
+    assert not index.sync(store), "the last writer left the index caught up"
+    expected = {row.article_id for row in store.rows.values()}
+    pages = [row.fingerprint for row in store.rows.values()]
+    found = {a for page in pages for a, _ in index.query(page.windows, max_df=50, limit=10)}
+    assert found == expected

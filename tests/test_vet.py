@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance.capture.vet import unsafe_reason
+from compliance.capture.vet import locate, unsafe_reason
+from compliance.errors import FetchRefused
+from compliance.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -54,3 +56,21 @@ def test_embedded_ipv4_is_never_safer_than_itself(value: int) -> None:
         return
     for wrapped in (value | 0xFFFF << 32, 0x2002 << 112 | value << 80, 0x64FF9B << 96 | value):
         assert unsafe_reason(ipaddress.IPv6Address(wrapped)) is not None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.test/a\x00b",
+        "http://example.test/\x01",
+        "http://exa\x7fmple.test/",
+        "http://example.test/a\tb",
+    ],
+)
+def test_urls_with_control_characters_are_refused(url: str) -> None:
+    with pytest.raises(FetchRefused, match=r"the URL contains control characters$"):
+        locate(url, Settings())
+
+
+def test_surrounding_whitespace_is_not_a_control_character() -> None:
+    assert locate(" http://example.test/a%00b\n", Settings()) == ("http", "example.test", 80, False)

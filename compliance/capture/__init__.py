@@ -3,5 +3,6 @@
     url ─► vet ─► transport ─► fetch ─► content ─► html / documents ─► evidence ─► evidence_folder
     file ─────────────────────────────► content ─► html / documents ─► evidence ─► evidence_folder
 
+`deadline` bounds a whole fetch in time (transport's sockets, fetch's redirects and retry).
 `captures` chains the stages for the pipeline.
 """

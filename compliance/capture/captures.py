@@ -4,7 +4,9 @@
     file ─► read ─────────► text and metadata ─► WARC in the evidence folder ─► captures row
 
 Nothing is written for a refused or failed fetch, or for a file that cannot be read: the WARC is
-written only once the text is in hand, and the row only once the WARC is safely on disk.
+written only once the text is in hand, and the row only once the WARC is safely on disk. A process
+killed between the two leaves an orphan WARC (or a temporary file) that `evidence_orphans` reports
+and `clean_evidence` puts aside (evidence_folder.py).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 
 from compliance.capture.documents import page_from_fetch, read_document
 from compliance.capture.evidence import capture_from_fetch, capture_from_file
-from compliance.capture.evidence_folder import verify
+from compliance.capture.evidence_folder import Orphan, clean, orphans, verify
 from compliance.capture.fetch import FetchResult, fetch
 from compliance.capture.vet import Resolver
 from compliance.records import Capture
@@ -57,3 +59,18 @@ def verify_captures(
     """Every capture (or those of `ids`) with None when its WARC is intact, else why not."""
     captures = store.list_captures(list(ids) if ids else None)
     return [(c, verify(settings.evidence_path, c.warc_path, c.sha256)) for c in captures]
+
+
+def evidence_orphans(store: Store, settings: Settings) -> list[Orphan]:
+    """Files of the evidence folder that no capture names: stale temporary files, unrecorded WARCs."""
+    return orphans(settings.evidence_path, _recorded(store))
+
+
+def clean_evidence(store: Store, settings: Settings) -> list[tuple[Orphan, str]]:
+    """Delete stale temporary files, quarantine unrecorded WARCs; each orphan and where it went."""
+    return clean(settings.evidence_path, _recorded(store))
+
+
+def _recorded(store: Store) -> set[str]:
+    # Read before the folder is listed: a WARC written since is younger than the grace period.
+    return {capture.warc_path for capture in store.list_captures()}

@@ -6,7 +6,9 @@
 rules of content.py, which survive wrong declarations: a BOM, then UTF-8 when the bytes are valid
 UTF-8, then the declared charset when the bytes fit it, then a guess. `read_document` does the
 same for a file given to `check --file`. ExtractionError when no text can be taken; InputError
-(naming the file) for a file that cannot be used.
+(naming the file) for a file that cannot be used. A NUL or a lone surrogate in the text or the
+metadata (a NUL past the first 8 KB of a text page, a broken PDF string) becomes U+FFFD, one for
+one: no database stores them alike, and the raw bytes stay in the WARC.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ SUFFIXES = {
 }
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _URL = re.compile(r"https?://[^\s<>\"'«»]+[^\s<>\"'«».,;:!?)\]]")
+_UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")  # PostgreSQL text refuses NUL; UTF-8, lone surrogates
 
 
 def page_from_bytes(
@@ -48,7 +51,11 @@ def page_from_bytes(
 ) -> tuple[str, dict[str, Any]]:
     """The text to check and the metadata of a body of this type ("text/html; charset=…")."""
     mime, declared = media_type(content_type)
-    declared = charset or declared
+    text, metadata = _read(data, mime, charset or declared, url)
+    return _storable(text), {name: _storable(value) for name, value in metadata.items()}
+
+
+def _read(data: bytes, mime: str, declared: str | None, url: str | None) -> tuple[str, dict[str, Any]]:
     if mime in HTML_TYPES:
         return _from_page(extract_page(html_text(data, declared), url))
     if mime == "text/plain" or mime.startswith("text/"):
@@ -58,6 +65,15 @@ def page_from_bytes(
     if mime == "message/rfc822":
         return _from_email(data)
     raise ExtractionError(f"cannot read text from content type {mime or '(none)'}")
+
+
+def _storable(value: Any) -> Any:
+    """A string (or list of them) with U+FFFD for each character no database stores alike."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    return value
 
 
 def page_from_fetch(result: FetchResult) -> tuple[str, dict[str, Any]]:

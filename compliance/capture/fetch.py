@@ -6,13 +6,16 @@
         ─► a redirect? its target is vetted and sent in turn, up to max_redirects, never a loop
         ─► content coding removed, type sniffed (content.py) ─► FetchResult
 
-Size, time and redirects are bounded; only HTML, plain text and PDF are accepted. A failed fetch
-yields nothing to keep, and its error says whether to try again:
+Size, time and redirects are bounded: every read and connection has its timeout, and the whole
+fetch (connecting, status lines, headers, bodies, every redirect and the retry) has one deadline,
+`settings.fetch_deadline` (deadline.py). Only HTML, plain text and PDF are accepted. A failed
+fetch yields nothing to keep, and its error says whether to try again:
 
-    FetchRefused  never: unsafe address, scheme or host, bad URL, body or decompressed size over
-                  the limit, refused content type, too many redirects, a redirect loop
-    FetchFailed   later: timeout, connection or TLS error, DNS failure, HTTP 5xx (after the
-                  retry), 408 and 429 (with `retry_after` when the server says how long)
+    FetchRefused  never: unsafe address, scheme or host, bad URL (control characters too), header
+                  section, body or decompressed size over the limit, refused content type,
+                  too many redirects, a redirect loop
+    FetchFailed   later: timeout or deadline passed, connection or TLS error, DNS failure, HTTP 5xx
+                  (after the retry), 408 and 429 (with `retry_after` when the server says how long)
     FetchError    not as such: the server answered, but with something a retry will not mend
                   (another 4xx, a redirect without Location, a corrupt compressed body)
 """
@@ -28,6 +31,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urljoin
 
 from compliance.capture.content import content_type, decode_content, media_type
+from compliance.capture.deadline import Deadline
 from compliance.capture.transport import (
     ConnectionFailed,
     Exchange,
@@ -50,6 +54,7 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 LATER_STATUSES = frozenset({408, 429})  # with 5xx: the server may answer later
 RETRY_DELAY = 0.2  # seconds before the one retry; tests lower it
+RETRY_AFTER_MAX = 7 * 24 * 3600.0  # a longer Retry-After is read as this: a week is "much later"
 
 
 @dataclass(frozen=True)
@@ -87,20 +92,23 @@ def fetch(
     active = session if session is not None else new_session()
     make_safe(active)
     try:
-        return _follow(url, settings, resolver, active)
+        with Deadline(settings.fetch_deadline) as deadline:
+            return _follow(url, settings, resolver, active, deadline)
     finally:
         if own:
             active.close()
 
 
-def _follow(url: str, settings: Settings, resolver: Resolver | None, session: Session) -> FetchResult:
+def _follow(
+    url: str, settings: Settings, resolver: Resolver | None, session: Session, deadline: Deadline
+) -> FetchResult:
     """Send `url`, then each redirect target in turn, until a response that is not a redirect."""
     exchanges: list[Exchange] = []
     redirects: list[str] = []
     current = url
     while True:
         prepared = prepare(session, current, settings, resolver)
-        exchange, headers = _send_with_retry(session, prepared, settings)
+        exchange, headers = _send_with_retry(session, prepared, settings, deadline)
         exchanges.append(exchange)
         if exchange.status not in REDIRECT_STATUSES:
             break
@@ -131,19 +139,19 @@ def _without_fragment(url: str) -> str:
 
 
 def _send_with_retry(
-    session: Session, prepared: PreparedRequest, settings: Settings
+    session: Session, prepared: PreparedRequest, settings: Settings, deadline: Deadline
 ) -> tuple[Exchange, Mapping[str, str]]:
     """One GET, retried once after a connection error or a 502/503/504 (GET is idempotent)."""
     try:
-        exchange, headers = send(session, prepared, settings)
+        exchange, headers = send(session, prepared, settings, deadline)
     except ConnectionFailed as exc:
         log.info("retrying after: %s", exc)
     else:
         if exchange.status not in RETRY_STATUSES:
             return exchange, headers
         log.info("retrying %s after HTTP %s", exchange.url, exchange.status)
-    time.sleep(RETRY_DELAY)
-    return send(session, prepared, settings)
+    time.sleep(min(RETRY_DELAY, deadline.remaining()))
+    return send(session, prepared, settings, deadline)
 
 
 def _status_error(exchange: Exchange, headers: Mapping[str, str], url: str) -> FetchError:
@@ -159,14 +167,14 @@ def _status_error(exchange: Exchange, headers: Mapping[str, str], url: str) -> F
 def _retry_after(value: str) -> float | None:
     """The seconds a Retry-After header asks to wait (a number or an HTTP date), or None."""
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    if value.isascii() and value.isdigit():  # not "²", which float() refuses
+        return min(float(value), RETRY_AFTER_MAX)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
     when = when if when.tzinfo is not None else when.replace(tzinfo=UTC)  # HTTP dates are GMT
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return min(max(0.0, (when - datetime.now(UTC)).total_seconds()), RETRY_AFTER_MAX)
 
 
 def _result(

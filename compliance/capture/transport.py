@@ -4,37 +4,44 @@
 `send` sends it through `PinnedAdapter`, which connects to the address `vet` approved, never to a
 fresh DNS answer, while the Host header and the TLS server name and certificate check stay on the
 URL's host. The body is read as sent (the content coding is kept, for the evidence) and cut off as
-soon as it exceeds `max_bytes` or takes too long. Redirects are not followed here: fetch.py
-follows them hop by hop.
+soon as it exceeds `max_bytes`. Every socket a fetch opens or reuses is watched by its `Deadline`
+(deadline.py), so a server dripping its status line, headers or body is cut off when the whole
+fetch runs out of time, not only when one read waits too long. Redirects are not followed here:
+fetch.py follows them hop by hop.
 
-FetchRefused for a body over the limit or a request that was not vetted; FetchFailed for
-timeouts and TLS errors, and its subclass `ConnectionFailed` for a connection refused or broken,
-the one failure worth an immediate retry.
+FetchRefused for a header section or a body over the limit, or a request that was not vetted;
+FetchFailed for timeouts (the deadline included) and TLS errors, and its subclass
+`ConnectionFailed` for a connection refused or broken, the one failure worth an immediate retry.
 
 This is the only module that imports requests and urllib3.
 """
 
 from __future__ import annotations
 
-import time
+import http.client
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import requests
+import urllib3.connection
 import urllib3.exceptions
 from requests.adapters import HTTPAdapter
 
+from compliance.capture.deadline import Deadline, watch_socket
 from compliance.capture.vet import Resolver, Target, locate, vet
-from compliance.errors import FetchFailed, FetchRefused
+from compliance.errors import FetchError, FetchFailed, FetchRefused
 from compliance.settings import Settings
 
 Session = requests.Session
 PreparedRequest = requests.PreparedRequest
 
-BODY_TIME_FACTOR = 4  # a body must arrive within this many read timeouts (slow-drip servers)
 CHUNK = 64 * 1024
+# A response's status line and headers, at most (Chromium's limit too). http.client alone stops
+# at 100 headers of 64 KiB each: 6.5 MB of headers to keep as evidence.
+MAX_HEAD_BYTES = 256 * 1024
 ACCEPT = "text/html,application/xhtml+xml,application/pdf;q=0.9,text/plain;q=0.8,*/*;q=0.5"
 _TARGET = "_compliance_target"  # the attribute a vetted PreparedRequest carries
 
@@ -63,12 +70,43 @@ class ConnectionFailed(FetchFailed):
 # --- the connection -------------------------------------------------------------------------------
 
 
+class _WatchedConnection(urllib3.connection.HTTPConnection):
+    """A connection whose socket the running fetch's `Deadline` can cut off."""
+
+    def _new_conn(self) -> socket.socket:
+        sock = super()._new_conn()
+        watch_socket(sock)  # before the TLS handshake, which a server can drip too
+        return sock
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        if self.sock is not None:  # a kept-alive connection, reused by another hop
+            watch_socket(self.sock)
+        super().request(*args, **kwargs)
+
+
+class _WatchedTLSConnection(_WatchedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _WatchedPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _WatchedConnection
+
+
+class _WatchedTLSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _WatchedTLSConnection
+
+
 class PinnedAdapter(HTTPAdapter):
     """Connects to the address `vet` approved for the request, never to a fresh DNS answer.
 
     The pool is keyed on the vetted IP; for https the TLS server name (SNI) and the certificate
-    check use the URL's host. A request that was not vetted is refused.
+    check use the URL's host. A request that was not vetted is refused. Its connections are
+    watched by the running fetch's deadline.
     """
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _WatchedPool, "https": _WatchedTLSPool}
 
     def build_connection_pool_key_attributes(
         self, request: requests.PreparedRequest, verify: Any, cert: Any = None
@@ -126,32 +164,46 @@ def prepare(
 
 
 def send(
-    session: requests.Session, prepared: requests.PreparedRequest, settings: Settings
+    session: requests.Session, prepared: requests.PreparedRequest, settings: Settings, deadline: Deadline
 ) -> tuple[Exchange, Mapping[str, str]]:
-    """Send a prepared GET once, without following redirects: the exchange and the response headers."""
+    """Send a prepared GET once, without following redirects, within `deadline` (entered by the
+    caller): the exchange and the response headers."""
     target: Target = getattr(prepared, _TARGET)
+    deadline.check(target.url)
     fetched_at = datetime.now(UTC)
-    response = _response(session, prepared, target, settings)
-    with response:
-        raw_body = _read_body(response, target.url, settings)
-        exchange = Exchange(
-            url=target.url,
-            server_ip=target.ip,
-            method="GET",
-            request_target=prepared.path_url,
-            request_headers=tuple((str(k), str(v)) for k, v in prepared.headers.items()),
-            http_version=_http_version(response),
-            status=response.status_code,
-            reason=response.reason or "",
-            raw_headers=_raw_headers(response),
-            raw_body=raw_body,
-            fetched_at=fetched_at,
-        )
-        return exchange, response.headers
+    try:
+        left = max(deadline.remaining(), 0.01)  # no single wait may outlast the deadline either
+        timeouts = (min(settings.connect_timeout, left), min(settings.read_timeout, left))
+        response = _response(session, prepared, target, timeouts)
+        with response:
+            raw_headers = _raw_headers(response)
+            _check_head_size(response, raw_headers, target.url)
+            raw_body = _read_body(response, target.url, settings.max_bytes, timeouts[1], deadline)
+    except FetchError:
+        deadline.check(target.url)  # a connection cut off by the deadline reads as broken
+        raise
+    deadline.check(target.url)  # a read cut off by the deadline may look complete
+    exchange = Exchange(
+        url=target.url,
+        server_ip=target.ip,
+        method="GET",
+        request_target=prepared.path_url,
+        request_headers=tuple((str(k), str(v)) for k, v in prepared.headers.items()),
+        http_version=_http_version(response),
+        status=response.status_code,
+        reason=response.reason or "",
+        raw_headers=raw_headers,
+        raw_body=raw_body,
+        fetched_at=fetched_at,
+    )
+    return exchange, response.headers
 
 
 def _response(
-    session: requests.Session, prepared: requests.PreparedRequest, target: Target, settings: Settings
+    session: requests.Session,
+    prepared: requests.PreparedRequest,
+    target: Target,
+    timeouts: tuple[float, float],
 ) -> requests.Response:
     """The streamed response, its body not read yet; requests' errors as FetchFailed."""
     try:
@@ -160,36 +212,58 @@ def _response(
             stream=True,
             allow_redirects=False,
             proxies={},
-            timeout=(settings.connect_timeout, settings.read_timeout),
+            timeout=timeouts,
             verify=session.verify,
             cert=session.cert,
         )
     except requests.exceptions.ConnectTimeout:
-        raise FetchFailed(
-            f"timed out after {settings.connect_timeout:g}s connecting to {target.url}"
-        ) from None
+        raise FetchFailed(f"timed out after {timeouts[0]:g}s connecting to {target.url}") from None
     except requests.exceptions.ReadTimeout:
-        raise FetchFailed(f"timed out after {settings.read_timeout:g}s waiting for {target.url}") from None
+        raise FetchFailed(f"timed out after {timeouts[1]:g}s waiting for {target.url}") from None
     except requests.exceptions.SSLError as exc:  # a certificate may be fixed: not a refusal
         raise FetchFailed(f"TLS error from {target.url}: {_short(exc)}") from None
     except requests.exceptions.ConnectionError as exc:
+        if _head_too_large(exc):  # http.client's limits: 100 header lines of 64 KiB
+            raise FetchRefused(f"{target.url} sent too large a header section: {_short(exc)}") from None
         raise ConnectionFailed(f"cannot connect to {target.url}: {_short(exc)}") from None
     except requests.exceptions.RequestException as exc:
         raise FetchFailed(f"cannot fetch {target.url}: {_short(exc)}") from None
 
 
-def _short(exc: BaseException) -> str:
-    """The innermost reason of a requests/urllib3 error, on one line."""
+def _innermost(exc: BaseException) -> BaseException:
+    """The innermost reason of a requests/urllib3 error."""
     reason = exc
     while True:
         inner = getattr(reason, "reason", None)
         if not isinstance(inner, BaseException):
             inner = next((arg for arg in reason.args if isinstance(arg, BaseException)), None)
         if inner is None or inner is reason:
-            break
+            return reason
         reason = inner
+
+
+def _short(exc: BaseException) -> str:
+    """The innermost reason of a requests/urllib3 error, on one line."""
+    reason = _innermost(exc)
     text = " ".join(str(reason).split()) or type(reason).__name__
     return text[:300]
+
+
+def _head_too_large(exc: BaseException) -> bool:
+    """Whether http.client gave up on a status line or headers too long or too many."""
+    reason = _innermost(exc)
+    return isinstance(reason, http.client.LineTooLong) or (
+        type(reason) is http.client.HTTPException and str(reason).startswith("got more than")
+    )
+
+
+def _check_head_size(response: requests.Response, headers: tuple[tuple[str, str], ...], url: str) -> None:
+    """FetchRefused when the status line and headers together exceed MAX_HEAD_BYTES."""
+    size = len(response.reason or "") + sum(len(name) + len(value) + 4 for name, value in headers)
+    if size > MAX_HEAD_BYTES:
+        raise FetchRefused(
+            f"{url} sent too large a header section: more than the limit of {MAX_HEAD_BYTES} bytes"
+        )
 
 
 def _http_version(response: requests.Response) -> str:
@@ -206,16 +280,15 @@ def _raw_headers(response: requests.Response) -> tuple[tuple[str, str], ...]:
     return tuple(response.raw.headers.items())
 
 
-def _read_body(response: requests.Response, url: str, settings: Settings) -> bytes:
-    """The body as sent, stopping as soon as it exceeds max_bytes or takes too long."""
-    limit = settings.max_bytes
-    declared = response.headers.get("Content-Length", "").strip()
-    if declared.isdigit() and int(declared) > limit:
-        raise FetchRefused(
-            f"{url} is too large: Content-Length {declared} exceeds the limit of {limit} bytes"
-        )
-    budget = BODY_TIME_FACTOR * settings.read_timeout
-    deadline = time.monotonic() + budget
+def _read_body(
+    response: requests.Response, url: str, limit: int, read_timeout: float, deadline: Deadline
+) -> bytes:
+    """The body as sent, stopping as soon as it exceeds `limit` bytes or the deadline passes."""
+    declared = response.headers.get("Content-Length", "").strip().lstrip("0") or "0"
+    # ASCII digits only ("²".isdigit() too); no int() of thousands of digits, which raises.
+    if declared.isascii() and declared.isdigit() and (len(declared) > 20 or int(declared) > limit):
+        shown = declared if len(declared) <= 20 else declared[:20] + "…"
+        raise FetchRefused(f"{url} is too large: Content-Length {shown} exceeds the limit of {limit} bytes")
     chunks: list[bytes] = []
     size = 0
     try:
@@ -223,11 +296,10 @@ def _read_body(response: requests.Response, url: str, settings: Settings) -> byt
             size += len(chunk)
             if size > limit:
                 raise FetchRefused(f"{url} is too large: more than the limit of {limit} bytes")
-            if time.monotonic() > deadline:
-                raise FetchFailed(f"timed out after {budget:g}s reading {url}")
+            deadline.check(url)
             chunks.append(chunk)
     except (urllib3.exceptions.ReadTimeoutError, TimeoutError):
-        raise FetchFailed(f"timed out after {settings.read_timeout:g}s reading {url}") from None
+        raise FetchFailed(f"timed out after {read_timeout:g}s reading {url}") from None
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise ConnectionFailed(f"connection broken while reading {url}: {_short(exc)}") from None
     return b"".join(chunks)

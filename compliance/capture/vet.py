@@ -1,10 +1,12 @@
 """A URL and the settings in, a vetted `Target` out: where a request may connect, before connecting.
 
 A URL given by a user is untrusted (DESIGN.md, "Safety rules"). `vet` checks the scheme, refuses
-credentials, resolves the host once and refuses loopback, private, link-local, multicast,
-reserved, shared and metadata addresses (IP literals in any notation too), unless the host is in
-`settings.fetch_allow_hosts`. The `Target` it returns carries the one address the request may
-connect to, so a second DNS answer can never redirect it (DNS rebinding).
+credentials and control characters (a server's Location header may carry them: what would be
+fetched, percent-encoded, is not what the evidence would name), resolves the host once and
+refuses loopback, private, link-local, multicast, reserved, shared and metadata addresses (IP
+literals in any notation too), unless the host is in `settings.fetch_allow_hosts`. The `Target`
+it returns carries the one address the request may connect to, so a second DNS answer can never
+redirect it (DNS rebinding).
 
 FetchRefused when the URL must never be fetched; FetchFailed when its host cannot be resolved
 now. Plain `ipaddress` and `socket` code: no HTTP library here, and no connection.
@@ -29,6 +31,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 _METADATA = frozenset(ipaddress.ip_address(a) for a in ("169.254.169.254", "fd00:ec2::254"))
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # What inet_aton reads as IPv4: "2130706433", "0x7f.1", "017700000001", "127.1".
 _NUMERIC_HOST = re.compile(r"(0x[0-9a-f]*|[0-9]+)(\.(0x[0-9a-f]*|[0-9]+)){0,3}\.?")
 
@@ -118,6 +121,8 @@ def vet(url: str, settings: Settings, resolver: Resolver | None = None) -> Targe
 
 def locate(url: str, settings: Settings) -> tuple[str, str, int, bool]:
     """(scheme, host, port, is an IP literal) of a URL that may be fetched, before any lookup."""
+    if _CONTROL.search(url.strip()):
+        raise FetchRefused(f"refused {url!r}: the URL contains control characters")
     parts = _split(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:

@@ -3,28 +3,28 @@
 In: stored fingerprints (their `windows`, the minimum shingle hash of every passage window).
 Out: for a page's window minima, the candidate articles that share the most of them.
 
-The index is a derived cache of the database, kept in a folder of immutable segments:
+The index is a derived cache of the database, kept in a folder of immutable segments
+(index_folder.py: the manifest naming them, the lock, the removal of leftovers):
 
-    <index>/manifest.json        params, segment names, last fingerprint id, live count
+    <index>/manifest.json        params, segment names, dead file, last fingerprint id, live count
     <index>/<segment>/keys.npy   window minima, sorted (uint64)
     <index>/<segment>/fps.npy    the fingerprint id of each key (int64)
     <index>/<segment>/owners.npy (fingerprint id, article id) pairs, sorted by fingerprint id
-    <index>/dead.npy             fingerprint ids removed since (re-ingested or deleted articles)
+    <index>/dead-<name>.npy      fingerprint ids removed since (re-ingested or deleted articles)
 
 Adding articles writes one new segment; removing one records its fingerprint id as dead; many
 segments are merged into one. Opening memory-maps the arrays, so it costs milliseconds whatever
 the archive's size, and `sync` catches up with the database by fingerprint id (fingerprints are
 never updated in place, only inserted and deleted), so another process's ingest is seen too.
+Several processes share one folder: a writer holds the folder's lock, first takes up what another
+process wrote since (so it never writes the same fingerprints twice, or a manifest that forgets
+another's segment), and leaves nothing behind that its manifest does not name.
 Storage keeps fingerprints encoded (bytes); `Decoded` gives the index them as arrays.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import os
-import shutil
-import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +34,7 @@ import numpy as np
 
 from compliance.detect.arrays import expand_ranges
 from compliance.detect.fingerprint import decode
+from compliance.detect.index_folder import IndexFolder, Manifest, new_name
 from compliance.errors import StorageError
 from compliance.records import EncodedFingerprint, Fingerprint, StoredFingerprint
 
@@ -101,7 +102,7 @@ class Segment:
         all_keys = np.concatenate(keys)
         order = np.argsort(all_keys, kind="stable")
         owner_array = np.array(sorted(owners), dtype=np.int64).reshape(-1, 2)
-        return cls(uuid.uuid4().hex[:12], all_keys[order], np.concatenate(fps)[order], owner_array)
+        return cls(new_name(), all_keys[order], np.concatenate(fps)[order], owner_array)
 
     @classmethod
     def empty(cls) -> Segment:
@@ -137,22 +138,37 @@ class PassageIndex:
         self.dead = np.zeros(0, dtype=np.int64)
         self.last_id = 0
         self.live = 0
+        self._folder = IndexFolder(path) if path is not None else None
+        self._manifest: Manifest | None = None  # as last read or written by this process
 
     @classmethod
     def open(cls, path: Path | None, params: dict[str, int]) -> PassageIndex:
-        """The index stored in `path`; an empty one if it is missing or made with other params."""
+        """The index stored in `path`; an empty one if it is missing or made with other params.
+
+        Leftovers of killed or older writers are removed on the way, when no other process is
+        using the folder at that moment.
+        """
         index = cls(path, params)
-        manifest = index._read_manifest()
-        if path is None or manifest is None or manifest.get("params") != params:
-            return index
-        try:
-            index.segments = [Segment.load(path / name) for name in manifest["segments"]]
-            index.dead = np.load(path / "dead.npy") if (path / "dead.npy").exists() else index.dead
-        except (OSError, ValueError) as exc:
-            log.warning("passage index at %s is unreadable (%s); it will be rebuilt", path, exc)
-            return cls(path, params)
-        index.last_id, index.live = manifest["last_id"], manifest["live"]
+        if index._folder is not None:
+            with index._folder.reading() as manifest:
+                index._take(manifest)
+            index._folder.tidy()
         return index
+
+    def _take(self, manifest: Manifest | None) -> None:
+        """Adopt the stored index this manifest describes; empty if none, other params, unreadable."""
+        self.segments, self.dead, self.last_id, self.live = [], self.dead[:0], 0, 0
+        self._manifest = manifest
+        if self._folder is None or manifest is None or manifest.get("params") != self.params:
+            return
+        try:
+            segments = [Segment.load(self._folder.path / name) for name in manifest["segments"]]
+            dead = self._folder.load_dead(manifest)
+            last_id, live = int(manifest["last_id"]), int(manifest["live"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("passage index at %s is unreadable (%s); it will be rebuilt", self.path, exc)
+            return
+        self.segments, self.dead, self.last_id, self.live = segments, dead, last_id, live
 
     def query(self, windows: np.ndarray, max_df: int, limit: int) -> list[tuple[int, float]]:
         """Up to `limit` (article id, score) pairs, best first.
@@ -183,9 +199,35 @@ class PassageIndex:
 
     def sync(self, source: FingerprintSource) -> bool:
         """Catch up with the database: add new fingerprints, forget removed ones. True if changed."""
-        last_id, count = source.fingerprint_state()
-        if (last_id, count) == (self.last_id, self.live):
+        if source.fingerprint_state() == (self.last_id, self.live):
             return False
+        if self._folder is None:
+            self._catch_up(source)
+            return True
+        with self._folder.writing() as stored:
+            if stored != self._manifest:  # another process wrote since: start from its index
+                self._take(stored)
+            if source.fingerprint_state() != (self.last_id, self.live):
+                self._catch_up(source)
+                self._save()
+            self._folder.remove_leftovers(self._manifest or {})
+        return True
+
+    def compact(self) -> None:
+        """Merge every segment into one, dropping removed fingerprints."""
+        if self._folder is None:
+            self._merge()
+            return
+        with self._folder.writing() as stored:
+            if stored != self._manifest:
+                self._take(stored)
+            self._merge()
+            self._save()
+            self._folder.remove_leftovers(self._manifest or {})
+
+    def _catch_up(self, source: FingerprintSource) -> None:
+        """Index the fingerprints added since `last_id`, forget those removed, merge if many."""
+        last_id, count = source.fingerprint_state()
         if last_id < self.last_id:  # the database was replaced: start again
             self.segments, self.dead, self.last_id, self.live = [], self.dead[:0], 0, 0
         new = Segment.build(source.fingerprints_after(self.last_id))
@@ -197,28 +239,21 @@ class PassageIndex:
         if self.live != count:
             self._forget_all_but(source.live_fingerprint_ids())
         if len(self.segments) > MAX_SEGMENTS:
-            self.compact()
-        self._write_manifest()
-        return True
+            self._merge()
 
-    def compact(self) -> None:
-        """Merge every segment into one, dropping removed fingerprints."""
+    def _merge(self) -> None:
+        """Every segment as one, removed fingerprints dropped; the old folders become leftovers."""
+        if not self.segments:
+            return
         keys = np.concatenate([s.keys for s in self.segments])
         fps = np.concatenate([s.fps for s in self.segments])
         owners = np.concatenate([s.owners for s in self.segments])
         alive = ~np.isin(fps, self.dead)
         order = np.argsort(keys[alive], kind="stable")
         owners = owners[~np.isin(owners[:, 0], self.dead)]
-        merged = Segment(
-            uuid.uuid4().hex[:12], keys[alive][order], fps[alive][order], owners[np.argsort(owners[:, 0])]
-        )
-        old = self.segments
+        merged = Segment(new_name(), keys[alive][order], fps[alive][order], owners[np.argsort(owners[:, 0])])
         self._persist_segment(merged)
         self.segments, self.dead = [merged], self.dead[:0]
-        self._write_manifest()
-        for segment in old:
-            if self.path is not None and segment.name:
-                shutil.rmtree(self.path / segment.name, ignore_errors=True)
 
     def _known_count(self) -> int:
         owners = sum(len(s.owners) for s in self.segments)
@@ -236,31 +271,13 @@ class PassageIndex:
             except OSError as exc:
                 raise StorageError(f"cannot write the passage index in {self.path}: {exc}") from exc
 
-    def _read_manifest(self) -> dict | None:
-        if self.path is None or not (self.path / "manifest.json").exists():
-            return None
-        try:
-            return json.loads((self.path / "manifest.json").read_text())
-        except (OSError, ValueError) as exc:
-            log.warning("passage index manifest in %s is unreadable (%s)", self.path, exc)
-            return None
-
-    def _write_manifest(self) -> None:
-        """Replace the manifest atomically: readers see the old index or the new, never half."""
-        if self.path is None:
-            return
-        self.path.mkdir(parents=True, exist_ok=True)
-        manifest = {
-            "params": self.params,
-            "segments": [s.name for s in self.segments],
-            "last_id": self.last_id,
-            "live": self.live,
-        }
-        try:
-            np.save(self.path / "dead.tmp.npy", self.dead)
-            os.replace(self.path / "dead.tmp.npy", self.path / "dead.npy")
-            tmp = self.path / "manifest.json.tmp"
-            tmp.write_text(json.dumps(manifest))
-            os.replace(tmp, self.path / "manifest.json")
-        except OSError as exc:
-            raise StorageError(f"cannot write the passage index in {self.path}: {exc}") from exc
+    def _save(self) -> None:
+        """Write the manifest (after the segments it names): readers see the old index or the new."""
+        if self._folder is not None:
+            fields = {
+                "params": self.params,
+                "segments": [s.name for s in self.segments],
+                "last_id": self.last_id,
+                "live": self.live,
+            }
+            self._manifest = self._folder.write(fields, self.dead)
