@@ -1,7 +1,9 @@
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from compliance.detect.normalize import normalize, tokenize
+from compliance.detect.seeds import shared_words
 from compliance.pipeline import align_texts
 from compliance.settings import Settings
 
@@ -91,3 +93,20 @@ def test_passages_lie_inside_both_texts_and_cut_the_same_words(
     assert normalize(article[p.article_start : p.article_end]) == normalize(page[p.page_start : p.page_end])
     assert normalize(page[p.page_start : p.page_end]).split() == article_words[start:end]
     assert p.words == end - start
+
+
+@given(st.lists(WORDS, min_size=5, max_size=80), st.lists(WORDS, min_size=5, max_size=200), st.data())
+@settings(max_examples=100)
+def test_pairs_within_a_span_are_those_a_full_scan_finds(
+    article_words: list[str], page_words: list[str], data: st.DataObject
+) -> None:
+    """Pairs inside a candidate's span come from one slice of the page order, not from every pair."""
+    shared = shared_words(tokenize(words_text(article_words)), tokenize(words_text(page_words)), 40)
+    assert np.all(np.diff(shared.j) >= 0)
+    a0 = data.draw(st.integers(0, len(article_words)))
+    a1 = data.draw(st.integers(a0, len(article_words)))
+    p0 = data.draw(st.integers(0, len(page_words)))
+    p1 = data.draw(st.integers(p0, len(page_words)))
+    inside = (shared.i >= a0) & (shared.i < a1) & (shared.j >= p0) & (shared.j < p1)
+    i, j = shared.pairs_within(a0, a1, p0, p1)
+    assert (i.tolist(), j.tolist()) == (shared.i[inside].tolist(), shared.j[inside].tolist())

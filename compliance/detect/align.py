@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from compliance.detect.arrays import distinct
 from compliance.detect.normalize import Tokens
 from compliance.detect.seeds import (
     Seed,
@@ -210,9 +211,9 @@ def _consistent(group: list[Seed]) -> list[Seed]:
 
 def _measure(c: _Candidate, shared: Shared, whole: int) -> _Candidate:
     """What speaks for a candidate: shared words, their density, shared wording."""
-    inside = (shared.i >= c.a0) & (shared.i < c.a1) & (shared.j >= c.p0) & (shared.j < c.p1)
-    c.evidence = shared.weight_of(shared.i[inside])
-    matched = np.unique(shared.j[inside])
+    i, j = shared.pairs_within(c.a0, c.a1, c.p0, c.p1)
+    c.evidence = shared.weight_of(i)
+    matched = distinct(j)
     content, fact = shared.p.content[c.p0 : c.p1], shared.p.fact[c.p0 : c.p1]
     c.density = len(matched) / max(1, int(content.sum()))
     c.ordinary = int((~shared.p.fact[matched]).sum()) / max(1, int((content & ~fact).sum()))

@@ -25,3 +25,15 @@ def occurrences(haystack: np.ndarray, needles: np.ndarray, max_repeat: int) -> t
     keep = (counts > 0) & (counts <= max_repeat)
     rows = expand_ranges(left[keep], right[keep])
     return order[rows], np.repeat(np.nonzero(keep)[0], counts[keep])
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values, as `np.unique(values)`.
+
+    By sorting: numpy 2.4's `np.unique` takes a hash table for plain calls, 10–60× slower on
+    word and shingle hashes (2,000 values: 150 µs against 11 µs; a million: 1.2 s against 20 ms).
+    """
+    ordered = np.sort(values, axis=None)
+    if not len(ordered):
+        return ordered
+    return ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))]

@@ -8,19 +8,31 @@ from __future__ import annotations
 
 import numpy as np
 
+from compliance.detect.arrays import distinct
 from compliance.detect.fingerprint import shingle_hashes
 from compliance.detect.normalize import Tokens
 from compliance.records import Passage, Scores, Verdict
 from compliance.settings import Settings
 
 
-def scores(passages: list[Passage], article: Tokens, page: Tokens, settings: Settings) -> Scores:
-    """How much of `article` the passages reproduce, and how much of `page` they make up."""
+def scores(
+    passages: list[Passage],
+    article: Tokens,
+    page: Tokens,
+    settings: Settings,
+    page_shingles: np.ndarray | None = None,
+) -> Scores:
+    """How much of `article` the passages reproduce, and how much of `page` they make up.
+
+    `page_shingles` is `shingle_set(page, ...)` when one long page is scored against many articles.
+    """
+    if page_shingles is None:
+        page_shingles = shingle_set(page, settings.shingle_size)
     reproduced = _covered_words(article, [(p.article_start, p.article_end) for p in passages])
     in_page = _covered_words(page, [(p.page_start, p.page_end) for p in passages])
     return Scores(
         coverage=reproduced / len(article) if len(article) else 0.0,
-        similarity=_jaccard(article, page, settings.shingle_size),
+        similarity=_jaccard(shingle_set(article, settings.shingle_size), page_shingles),
         page_share=in_page / len(page) if len(page) else 0.0,
         reproduced_words=reproduced,
         longest_passage_words=max((p.words for p in passages), default=0),
@@ -64,8 +76,12 @@ def _covered_words(tokens: Tokens, spans: list[tuple[int, int]]) -> int:
     return int(covered.sum())
 
 
-def _jaccard(a: Tokens, b: Tokens, size: int) -> float:
-    """Exact Jaccard similarity of the two texts' word-shingle sets."""
-    first, second = np.unique(shingle_hashes(a.hashes, size)), np.unique(shingle_hashes(b.hashes, size))
+def shingle_set(tokens: Tokens, size: int) -> np.ndarray:
+    """The distinct word `size`-shingles of a text, sorted."""
+    return distinct(shingle_hashes(tokens.hashes, size))
+
+
+def _jaccard(first: np.ndarray, second: np.ndarray) -> float:
+    """Exact Jaccard similarity of two shingle sets (sorted, distinct)."""
     union = len(np.union1d(first, second))
     return len(np.intersect1d(first, second, assume_unique=True)) / union if union else 0.0

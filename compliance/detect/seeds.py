@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from compliance.detect.arrays import occurrences
+from compliance.detect.arrays import distinct, occurrences
 from compliance.detect.fingerprint import shingle_hashes
 from compliance.detect.normalize import Tokens, token_hashes
 from compliance.detect.sentences import sentence_bounds, sentence_ids
@@ -92,7 +92,10 @@ class Weights:
 
 @dataclass(slots=True, eq=False)
 class Shared:
-    """The content words two texts share: word i[k] of the article is word j[k] of the page."""
+    """The content words two texts share: word i[k] of the article is word j[k] of the page.
+
+    `j` is in page order (non-decreasing): the pairs inside a page span are one slice of it.
+    """
 
     article: Tokens
     page: Tokens
@@ -111,12 +114,23 @@ class Shared:
 
     def distinct_words(self) -> int:
         """How many distinct content words the texts share (each weighs at most 1)."""
-        return len(np.unique(self.article.hashes[self.i]))
+        return len(distinct(self.article.hashes[self.i]))
+
+    def pairs_within(self, a0: int, a1: int, p0: int, p1: int) -> tuple[np.ndarray, np.ndarray]:
+        """The shared pairs with article word in [a0, a1) and page word in [p0, p1).
+
+        Found by bisecting the page order: a long page has many candidates, and each one's
+        cost must stay with its own span, not with every pair of the page.
+        """
+        lo, hi = np.searchsorted(self.j, (p0, p1)).tolist()
+        i, j = self.i[lo:hi], self.j[lo:hi]
+        inside = (i >= a0) & (i < a1)
+        return i[inside], j[inside]
 
     def weight_of(self, article_tokens: np.ndarray) -> float:
         """Total weight of the distinct content words among these article tokens."""
         words = self.w.word[article_tokens]
-        return float(self.w.idf[np.unique(words[words >= 0])].sum())
+        return float(self.w.idf[distinct(words[words >= 0])].sum())
 
 
 def shared_words(article: Tokens, page: Tokens, sentence_words: int) -> Shared:
@@ -190,9 +204,9 @@ def sentence_seeds(shared: Shared, similarity: float, min_words: int, strong_wor
     keys, pair = np.unique(shared.a.sentence[i] * n_page + shared.p.sentence[j], return_inverse=True)
     words = w.word[i]
     dot = np.bincount(pair, weights=w.idf[words] ** 2)
-    distinct = np.unique(pair * w.words + words)
-    common = np.bincount(distinct // w.words, minlength=len(keys))
-    weight = np.bincount(distinct // w.words, weights=w.idf[distinct % w.words], minlength=len(keys))
+    pairs = distinct(pair * w.words + words)
+    common = np.bincount(pairs // w.words, minlength=len(keys))
+    weight = np.bincount(pairs // w.words, weights=w.idf[pairs % w.words], minlength=len(keys))
     u, v = keys // n_page, keys % n_page
     cosine = dot / np.sqrt(w.norm_a[u] * w.norm_p[v])
     dice = 2 * common / (w.sentence_words_a[u] + w.sentence_words_p[v])
