@@ -16,18 +16,20 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import lru_cache
-from itertools import islice
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from compliance.checks import file_page, record, text_page, url_page
 from compliance.detect.align import align
+from compliance.detect.arrays import distinct
 from compliance.detect.fingerprint import encode, fingerprint, shingle_hashes, window_minima
 from compliance.detect.index import Decoded, PassageIndex
 from compliance.detect.normalize import Tokens, token_hashes, tokenize
-from compliance.detect.score import scores, verdict
-from compliance.errors import NotFoundError, RecordError
+from compliance.detect.parts import merge_passages, page_parts, part_tokens, shifted
+from compliance.detect.score import scores, shingle_set, verdict
+from compliance.errors import InputError, NotFoundError, RecordError
+from compliance.ingest.limits import BATCH_CHARS, BATCH_RECORDS, check_article, size
 from compliance.ingest.our_pages import extract_article
 from compliance.ingest.readers import read_paths, read_text
 from compliance.policy.partners import checked_partner
@@ -48,10 +50,10 @@ from compliance.store import Store
 
 if TYPE_CHECKING:
     from compliance.capture.captures import Resolver
+    from compliance.capture.evidence_folder import Orphan
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
 # Shingles of an article: a reproduced passage, even edited, shares many of its shingles with the
 # page within this span; an unrelated article shares stock phrases scattered over its length.
 DENSITY_SPAN = 24
@@ -79,15 +81,90 @@ def _article_tokens(body: str) -> Tokens:
     return tokenize(body)
 
 
-def _densest_sharing(body: str, page_shingles: np.ndarray, size: int) -> int:
+def _densest_sharing(shingles: np.ndarray, page_shingles: np.ndarray) -> int:
     """The most article shingles found in the page (sorted, distinct) within any DENSITY_SPAN."""
-    shingles = shingle_hashes(token_hashes(body), size)
     if not len(page_shingles) or not len(shingles):
         return 0
     at = np.minimum(np.searchsorted(page_shingles, shingles), len(page_shingles) - 1)
     shared = np.concatenate(([0], np.cumsum(page_shingles[at] == shingles)))
     span = min(DENSITY_SPAN, len(shingles))
     return int((shared[span:] - shared[:-span]).max())
+
+
+class _PageCheck:
+    """One page checked in parts (`compliance.detect.parts`), so that its cost grows with its length.
+
+    Each part is looked up in the index, its candidates density-tested and aligned with the part
+    alone; the passages an article has in several parts are joined, then scored on the whole page.
+    An article that is a candidate of consecutive parts is fetched and shingled once.
+    """
+
+    def __init__(self, text: str, index: PassageIndex, store: Store, settings: Settings) -> None:
+        self.text, self.index, self.store, self.settings = text, index, store, settings
+        self.page: Tokens | None = None
+        self.recent: dict[int, tuple[Article, np.ndarray]] = {}  # the last part's candidates
+        self.found: dict[int, tuple[Article, list[Passage]]] = {}
+
+    def matches(self) -> list[Match]:
+        """Every article of ours that the page reproduces, best first."""
+        s = self.settings
+        hashes = token_hashes(self.text)  # faster than tokenize, enough for a page of one part
+        if len(hashes) > s.check_part_words:
+            self.page = tokenize(self.text)
+            hashes = self.page.hashes
+        for start, end in page_parts(len(hashes), s.check_part_words, s.check_part_overlap):
+            likely = self._likely(hashes[start:end])
+            if likely:
+                self._align(likely, start, end)
+        if not self.found:
+            return []
+        page_shingles = shingle_set(self._page(), s.shingle_size)
+        found = [m for a, p in self.found.values() if (m := self._match(a, p, page_shingles)) is not None]
+        return sorted(found, key=lambda m: (-m.scores.coverage, -m.scores.reproduced_words, m.article.id))
+
+    def _likely(self, hashes: np.ndarray) -> list[Article]:
+        """The part's candidates that share its shingles densely enough to be worth aligning."""
+        s = self.settings
+        shingles = shingle_hashes(hashes, s.shingle_size)
+        minima = window_minima(shingles, s.window)
+        ids = [i for i, _score in self.index.query(minima, s.max_df, s.max_candidates)]
+        fetched = self.store.get_articles([i for i in ids if i not in self.recent])
+        known = self.recent | {
+            i: (a, shingle_hashes(token_hashes(a.body), s.shingle_size)) for i, a in fetched.items()
+        }
+        self.recent = {i: known[i] for i in ids if i in known}
+        # Most candidates share stock phrases scattered over their length, not a passage: how
+        # densely they share shingles (fast hashes, no spans) spares them the full alignment.
+        page_shingles = distinct(shingles)
+        # A reportable match reproduces min_match_words words; with one edit among them, it
+        # still shares this many shingles.
+        floor = max(1, s.min_match_words - 2 * s.shingle_size + 1)
+        return [
+            a
+            for a, article_shingles in self.recent.values()
+            if _densest_sharing(article_shingles, page_shingles) >= floor
+        ]
+
+    def _align(self, likely: list[Article], start: int, end: int) -> None:
+        """Align each likely article with the part [start, end) alone; keep its passages."""
+        part, offset = part_tokens(self._page(), start, end)
+        for article in likely:
+            passages = align(_article_tokens(article.body), part, self.settings)
+            if passages:
+                self.found.setdefault(article.id, (article, []))[1].extend(shifted(passages, offset))
+
+    def _match(self, article: Article, passages: list[Passage], page_shingles: np.ndarray) -> Match | None:
+        """The article's passages from every part, joined and judged against the whole page."""
+        tokens = _article_tokens(article.body)
+        joined = merge_passages(passages, tokens)
+        result = scores(joined, tokens, self._page(), self.settings, page_shingles)
+        found = verdict(result, self.settings)
+        return Match(article, tuple(joined), result, found) if found else None
+
+    def _page(self) -> Tokens:
+        if self.page is None:
+            self.page = tokenize(self.text)
+        return self.page
 
 
 class Archive:
@@ -137,15 +214,23 @@ class Archive:
     def ingest(
         self, records: Iterable[ArticleInput | RecordError], progress: Progress | None = None
     ) -> IngestReport:
-        """Store and index every good record; a bad one is counted and reported, the rest goes on."""
+        """Store and index every good record; a bad one is counted and reported, the rest goes on.
+
+        Records are stored a batch at a time (`limits.BATCH_RECORDS` records or `BATCH_CHARS`
+        characters of text), one transaction each: memory stays bounded whatever the input. A
+        record built in code is held to the same `limits` as the readers' records.
+        """
         counts = {"ingested": 0, "updated": 0, "unchanged": 0}
         errors: list[str] = []
-        for batch in _batches(records, BATCH):
-            good = [item for item in batch if isinstance(item, ArticleInput)]
-            for item in batch:
+        for batch in _batches(records):
+            good: list[ArticleInput] = []
+            for item in map(_checked, batch):
                 if isinstance(item, RecordError):
-                    log.warning("skipped %s", item)
+                    # Debug only: the caller reports IngestReport.errors (the CLI prints each once).
+                    log.debug("skipped %s", item)
                     errors.append(str(item))
+                else:
+                    good.append(item)
             if good:
                 pairs = [(item, self._fingerprinter(item)) for item in good]
                 for _article, status in self.store.upsert_articles(pairs):
@@ -156,28 +241,8 @@ class Archive:
         return IngestReport(**counts, failed=len(errors), errors=tuple(errors))
 
     def check_text(self, text: str) -> list[Match]:
-        """Every article of ours that `text` reproduces, best first."""
-        size = self.settings.shingle_size
-        shingles = shingle_hashes(token_hashes(text), size)
-        minima = window_minima(shingles, self.settings.window)
-        candidates = self.index.query(minima, self.settings.max_df, self.settings.max_candidates)
-        articles = self.store.get_articles([article_id for article_id, _score in candidates])
-        # Most candidates share stock phrases scattered over their length, not a passage: how
-        # densely they share shingles (fast hashes, no spans) spares them the full alignment.
-        page_shingles = np.unique(shingles)
-        # A reportable match reproduces min_match_words words; with one edit among them, it
-        # still shares this many shingles.
-        floor = max(1, self.settings.min_match_words - 2 * size + 1)
-        likely = [
-            articles[i]
-            for i, _ in candidates
-            if i in articles and _densest_sharing(articles[i].body, page_shingles, size) >= floor
-        ]
-        if not likely:
-            return []
-        page = tokenize(text)
-        found = [m for m in (match_article(a, page, self.settings) for a in likely) if m is not None]
-        return sorted(found, key=lambda m: (-m.scores.coverage, -m.scores.reproduced_words, m.article.id))
+        """Every article of ours that `text` reproduces, best first (a long page in parts)."""
+        return _PageCheck(text, self.index, self.store, self.settings).matches()
 
     def record_text(self, text: str, name: str | None = None) -> CheckReport:
         """Check a submitted text and keep what it reproduces as findings (`checks`)."""
@@ -266,6 +331,18 @@ class Archive:
 
         return verify_captures(self.store, self.settings, ids)
 
+    def evidence_orphans(self) -> list[Orphan]:
+        """Evidence files no capture names: stale temporary files and unrecorded WARCs."""
+        from compliance.capture.captures import evidence_orphans
+
+        return evidence_orphans(self.store, self.settings)
+
+    def clean_evidence(self) -> list[tuple[Orphan, str]]:
+        """Delete stale temporary evidence files, quarantine unrecorded WARCs; what went where."""
+        from compliance.capture.captures import clean_evidence
+
+        return clean_evidence(self.store, self.settings)
+
     def _fingerprinter(self, item: ArticleInput) -> Callable[[], EncodedFingerprint]:
         return lambda: encode(fingerprint(item.body, self.settings), item.url)
 
@@ -285,7 +362,31 @@ def read_page_text(path: str | os.PathLike[str], settings: Settings) -> str:
     return read_text(path, settings)
 
 
-def _batches(items: Iterable[ArticleInput | RecordError], size: int) -> Iterator[list]:
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
+Record = ArticleInput | RecordError
+
+
+def _batches(items: Iterable[Record]) -> Iterator[list[Record]]:
+    """`items` in lists of BATCH_RECORDS, or fewer when their text reaches BATCH_CHARS characters."""
+    batch: list[Record] = []
+    chars = 0
+    for item in items:
+        batch.append(item)
+        chars += size(item) if isinstance(item, ArticleInput) else 0
+        if len(batch) >= BATCH_RECORDS or chars >= BATCH_CHARS:
+            yield batch
+            batch, chars = [], 0
+    if batch:
         yield batch
+
+
+def _checked(item: Record) -> Record:
+    """`item`, or the RecordError of an article over one of `limits` (one built in code)."""
+    if isinstance(item, RecordError):
+        return item
+    try:
+        return check_article(item)
+    except InputError as exc:
+        url = str(item.url)
+        shown = url if len(url) <= 120 else f"{url[:120]}…"
+        # backslashreplace: a lone surrogate in the url must not break printing the reason
+        return RecordError(str(exc), shown.encode("utf-8", "backslashreplace").decode())

@@ -35,6 +35,9 @@ class Settings:
     max_candidates: int = 20  # articles aligned per page, most shared window minima first
     max_df: int = 200  # a window minimum found in more articles than this is too common to search
     index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
+    # Check cost: a long page is checked in overlapping parts, each looked up and aligned on its own.
+    check_part_words: int = 2000  # words per part, about the pages the retrieval was tuned on
+    check_part_overlap: int = 200  # words two parts share: a passage this long lies whole in one
 
     # Alignment: seeds (exact runs, similar sentences) grown into passages, then judged.
     max_gap: int = 24  # words that may separate two seeds of one passage
@@ -117,6 +120,7 @@ class Settings:
         if self.max_gap < 0:
             raise ConfigurationError(f"max_gap must be >= 0, got {self.max_gap!r}")
         self._check_alignment()
+        self._check_parts()
         for name in ("full_coverage", "substantial_coverage"):
             value = getattr(self, name)
             if not 0.0 < value <= 1.0:
@@ -133,7 +137,17 @@ class Settings:
         for name in ("connect_timeout", "read_timeout", "fetch_deadline"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 < value < math.inf:
-                raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
+                raise ConfigurationError(f"{name} must be positive (seconds), got {value!r}")
+
+    def _check_parts(self) -> None:
+        part, overlap = self.check_part_words, self.check_part_overlap
+        for name, value in (("check_part_words", part), ("check_part_overlap", overlap)):
+            if not isinstance(value, int) or value < 1:
+                raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+        if 2 * overlap > part:
+            raise ConfigurationError(
+                f"check_part_overlap must be at most half of check_part_words, got {overlap} of {part}"
+            )
 
     def _check_alignment(self) -> None:
         words = self.sentence_words

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import ast
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -185,6 +187,166 @@ def test_text_takes_several_files_after_one_flag(tmp_path: Path, seeded: dict, r
     second.write_text("La météo sera clémente demain sur tout le littoral.", encoding="utf-8")
     result = runner.invoke(main, ["check", "--json", "--text", str(first), str(second)])
     assert [json.loads(line)["file"] for line in result.output.splitlines()] == [str(first), str(second)]
+
+
+# --- One bad record never costs a good one (on SQLite and PostgreSQL) ----------------------------
+
+
+@pytest.fixture
+def db_env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None) -> dict:
+    """The CLI on an empty database of each kind."""
+    values = {
+        "COMPLIANCE_DATABASE_URL": database_url,
+        "COMPLIANCE_EVIDENCE_DIR": str(tmp_path / "evidence"),
+        "COMPLIANCE_INDEX_DIR": str(tmp_path / "index"),  # not ./var/index, PostgreSQL's default
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return values
+
+
+def nested(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+BAD = {**ARTICLE, "url": ARTICLE["url"] + "-bad"}
+HOSTILE_LINES = {  # one JSONL line each, and the reason it is refused
+    "nested 1,000 deep": (
+        json.dumps(BAD)[:-1] + f', "extra": {nested(1000)}}}',
+        "JSON nested more than 32 levels deep",
+    ),
+    "year 1": (json.dumps({**BAD, "published_at": "0001-01-01T00:00:00"}), "'published_at' is out of range"),
+    "year 1 at +01:00": (
+        json.dumps({**BAD, "published_at": "0001-01-01T00:30:00+01:00"}),
+        "'published_at' is out of range",
+    ),
+    "year 9999 at -12:00": (
+        json.dumps({**BAD, "updated_at": "9999-12-31T23:59:59-12:00"}),
+        "'updated_at' is out of range",
+    ),
+    "NUL in the body": (json.dumps({**BAD, "body": "Un texte\u0000 coupé"}), "NUL character"),
+    "NUL in the title": (json.dumps({**BAD, "title": "\u0000"}), "'title' contains a NUL"),
+    "lone surrogate": (json.dumps({**BAD, "author": "\ud83d"}), "lone surrogate (U+D83D)"),
+    "punctuation only": (json.dumps({**BAD, "body": "!!! ... ?! — « » ;"}), "no words to fingerprint"),
+    "emoji only": (json.dumps({**BAD, "body": "😀 🎉🎉 👍"}), "no words to fingerprint"),
+    "zero-width only": (json.dumps({**BAD, "body": "\u200b\u200c \u200d\ufeff"}), "no words to fingerprint"),
+    "language too long": (json.dumps({**BAD, "language": "fr" * 17}), "'language' is longer than 32"),
+    "url too long": (json.dumps({**BAD, "url": BAD["url"] + "/" + "x" * 3000}), "'url' is longer than 2048"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE_LINES))
+def test_a_hostile_record_is_refused_alone(
+    case: str, tmp_path: Path, db_env: dict, runner: CliRunner
+) -> None:
+    line, reason = HOSTILE_LINES[case]
+    path = tmp_path / "batch.jsonl"
+    path.write_text(json.dumps(ARTICLE) + "\n" + line + "\n", encoding="utf-8")
+    result = runner.invoke(main, ["ingest", str(path)])
+    assert result.exit_code == 2, result.output
+    [skipped, _summary] = result.stderr.splitlines()
+    assert skipped.startswith(f"compliance: skipped {path}:2: ") and reason in skipped
+    assert "ingested 1, updated 0, unchanged 0, failed 1" in result.stdout
+    assert stored_urls(db_env) == {ARTICLE["url"]}
+
+
+def test_a_nested_json_file_loses_only_its_nested_item(
+    tmp_path: Path, db_env: dict, runner: CliRunner
+) -> None:
+    items = tmp_path / "items.json"
+    items.write_text(f'[{json.dumps(ARTICLE)}, {{"url": "u", "body": {nested(1000)}}}]', encoding="utf-8")
+    alone = tmp_path / "alone.json"
+    alone.write_text(json.dumps(BAD)[:-1] + f', "extra": {nested(1000)}}}', encoding="utf-8")
+    result = runner.invoke(main, ["ingest", str(items), str(alone)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[:2] == [
+        f"compliance: skipped {items}:2: JSON nested more than 32 levels deep",
+        f"compliance: skipped {alone}: JSON nested more than 32 levels deep",
+    ]
+    assert stored_urls(db_env) == {ARTICLE["url"]}
+
+
+def test_an_unreadable_folder_or_path_is_reported_and_the_rest_ingested(
+    tmp_path: Path, db_env: dict, runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, locked, secret = tmp_path / "batch", tmp_path / "batch" / "locked", tmp_path / "secret"
+    locked.mkdir(parents=True)
+    secret.mkdir()
+    write_jsonl(folder / "a.jsonl", ARTICLE)
+    write_jsonl(locked / "b.jsonl", BAD)
+    write_jsonl(secret / "c.jsonl", BAD)
+    second = write_jsonl(tmp_path / "d.jsonl", {**ARTICLE, "url": ARTICLE["url"] + "-2"})
+    # Tests run as root, who reads everything: the two refusals a user would meet are simulated.
+    real_scandir, real_stat = os.scandir, os.stat
+
+    def scandir(path: str | os.PathLike[str] = ".") -> object:
+        if Path(path) == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_scandir(path)
+
+    def stat(path: str | os.PathLike[str], *args: object, **kwargs: object) -> os.stat_result:
+        if Path(path).parent == secret:  # a folder on the way that the user may not enter
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_stat(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    monkeypatch.setattr(os, "stat", stat)
+    result = runner.invoke(main, ["ingest", str(folder), str(secret / "c.jsonl"), str(second)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr.splitlines()[:2] == [
+        f"compliance: skipped {locked}: cannot read the folder: Permission denied",
+        f"compliance: skipped {secret / 'c.jsonl'}: cannot read: Permission denied",
+    ]
+    assert stored_urls(db_env) == {ARTICLE["url"], ARTICLE["url"] + "-2"}
+
+
+def test_utf16_files_are_read(tmp_path: Path, db_env: dict, runner: CliRunner) -> None:
+    page = tmp_path / "powershell.txt"
+    page.write_bytes(("Un essai\r\n\r\n" + ARTICLE["body"]).encode("utf-16"))  # BOM, little-endian
+    lines = tmp_path / "export.jsonl"
+    lines.write_bytes(
+        (json.dumps(BAD, ensure_ascii=False) + "\r\n").encode("utf-16-be").join([b"\xfe\xff", b""])
+    )
+    result = runner.invoke(main, ["ingest", str(page), str(lines)])
+    assert result.exit_code == 0, result.output
+    with Store(Settings(database_url=db_env["COMPLIANCE_DATABASE_URL"])) as store:
+        stored = store.article_by_url(page.resolve().as_uri())
+        assert stored is not None and (stored.title, stored.body) == ("Un essai", ARTICLE["body"])
+        assert store.article_by_url(BAD["url"]) is not None
+
+
+def compliance_in_a_shell(command: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`compliance` run by sh, as a user runs it (`command` may redirect its descriptors)."""
+    return subprocess.run(
+        ["sh", "-c", f'exec "$0" -m compliance {command}', sys.executable],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_closed_stdin_is_one_line_exit_2(env: dict[str, str]) -> None:
+    for command in ("check --text - <&-", "align - /dev/null <&-"):
+        result = compliance_in_a_shell(command, env)
+        assert (result.returncode, result.stderr) == (
+            2,
+            "compliance: error: stdin: standard input is closed\n",
+        )
+
+
+def test_each_skipped_record_is_printed_once(tmp_path: Path, env: dict[str, str]) -> None:
+    path = tmp_path / "batch.jsonl"
+    path.write_text(
+        json.dumps(ARTICLE) + "\n" + json.dumps({"url": "https://x.example/"}) + "\n", encoding="utf-8"
+    )
+    result = compliance_in_a_shell(f"ingest {path}", env)
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"compliance: skipped {path}:2: missing required field 'body'",
+        "compliance: error: 1 record(s) could not be ingested (see above)",
+    ]
 
 
 def error_tree(cls: type[ComplianceError]) -> list[type[ComplianceError]]:

@@ -1,5 +1,6 @@
 import io
 import json
+import os
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,9 +56,14 @@ def _read(path: Path, **settings: Any) -> list[ArticleInput | RecordError]:
             (GOOD + "\n").encode() + '{"url": "u", "body": "é"}\n'.encode("latin-1"),
             ["ok", (f"not valid UTF-8 at byte {len(GOOD.encode()) + 1 + 22}", 2)],
         ),
-        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", [("binary file, not text", None)]),
-        ("image.html", b"GIF89a\x00\x01", [("binary file, not text", None)]),
-        ("image.jsonl", GOOD.encode() + b"\n\x00\x00", [("binary file, not text", None)]),
+        ("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", [("binary file (image/png), not text", None)]),
+        ("image.html", b"GIF89a\x00\x01", [("binary file (image/gif), not text", None)]),
+        ("image.jsonl", b"GIF89a\x00\x01\n" + GOOD.encode(), [("binary file (image/gif), not text", None)]),
+        (
+            "zero-tail.jsonl",  # a crash left zeros after the last line written
+            GOOD.encode() + b"\n" + GOOD.encode() + b"\n\x00\x00\x00",
+            ["ok", "ok", (f"binary data, not text: a NUL byte at byte {2 * len(GOOD.encode()) + 2}", 3)],
+        ),
         (
             "no-body.jsonl",
             f"{GOOD}\n{_line(body=...)}\n\n{GOOD}\n".encode(),
@@ -261,7 +267,7 @@ def test_crlf_bodies_are_kept_byte_for_byte(tmp_path: Path) -> None:
 def test_folder_with_one_bad_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     (tmp_path / "sub").mkdir()
     (tmp_path / "a.jsonl").write_text(GOOD + "\n" + _line(url="https://x.example/2"), encoding="utf-8")
-    (tmp_path / "b.txt").write_bytes(b"\xff\xfe broken")
+    (tmp_path / "b.txt").write_bytes(b"\xfa broken")
     (tmp_path / "c.JSON").write_text(_line(url="https://x.example/3"), encoding="utf-8")
     (tmp_path / "notes.md").write_text("# pas un article", encoding="utf-8")
     (tmp_path / "sub" / "d.txt").write_text("Titre\n\nCorps.", encoding="utf-8")
@@ -350,7 +356,7 @@ def test_read_text_from_stdin_errors_name_stdin(monkeypatch: pytest.MonkeyPatch)
         (b" \r\n\t", "empty file"),
         (b"caf\xe9", "not valid UTF-8 at byte 3"),
         (b"\xef\xbb\xbfcaf\xe9", "not valid UTF-8 at byte 6"),
-        (b"%PDF-1.7\n\x00\x01", "binary file, not text"),
+        (b"%PDF-1.7\n\x00\x01", "binary file (application/pdf), not text"),
         (b"x" * 101, "file is larger than the 100-byte limit"),
     ],
 )
@@ -382,3 +388,255 @@ def test_a_single_path_is_not_split_into_characters(tmp_path: Path) -> None:
     path = tmp_path / "a.jsonl"
     path.write_text(GOOD, encoding="utf-8")
     assert _outcomes(list(read_paths(str(path)))) == ["ok"]
+
+
+# --- limits: one hostile record is refused alone, with its reason ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        (
+            {"published_at": "0001-01-01T00:00:00"},
+            "field 'published_at' is out of range: 0001-01-01T00:00:00",
+        ),
+        ({"published_at": "0001-01-01T00:30:00+01:00"}, "field 'published_at' is out of range"),
+        ({"updated_at": "9999-12-31T23:59:59-12:00"}, "field 'updated_at' is out of range"),
+        ({"published_at": "1799-12-31T23:59:59Z"}, "field 'published_at' is out of range"),
+        ({"published_at": "2200-01-01T01:00:00+01:00"}, "field 'published_at' is out of range"),
+        ({"body": "a\u0000b"}, "field 'body' contains a NUL character at character 1"),
+        (
+            {"rights_notice": "©\udc00"},
+            "field 'rights_notice' contains a lone surrogate (U+DC00) at character 1",
+        ),
+        ({"body": "… — !? « » ¶ 🙂\u200b\u00ad"}, "body has no words to fingerprint"),
+        ({"body": "l’ d’ qu’"}, "body has no words to fingerprint"),  # elided particles alone fold to nothing
+        ({"language": "x" * 33}, "field 'language' is longer than 32 characters"),
+        ({"url": "https://x.example/" + "é" * 1020}, "field 'url' is longer than 2048 bytes"),
+    ],
+)
+def test_a_record_over_a_limit_is_refused_alone(tmp_path: Path, fields: dict[str, Any], reason: str) -> None:
+    path = tmp_path / "a.jsonl"
+    line = json.dumps({**json.loads(GOOD), **fields})  # ASCII: a lone surrogate as its \u escape
+    path.write_text(f"{GOOD}\n{line}\n{GOOD}\n", encoding="utf-8")
+    items = _read(path)
+    assert _outcomes(items)[::2] == ["ok", "ok"]
+    assert isinstance(items[1], RecordError) and items[1].line == 2 and items[1].reason.startswith(reason)
+
+
+@pytest.mark.parametrize(
+    "stamp", ["1800-01-01T00:00:00Z", "2199-12-31T23:59:59.999999Z", "1800-01-01T01:00+01:00"]
+)
+def test_the_date_range_includes_its_ends(tmp_path: Path, stamp: str) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(_line(published_at=stamp), encoding="utf-8")
+    assert _outcomes(_read(path)) == ["ok"]
+
+
+def test_a_body_with_one_word_is_enough(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(_line(body="… Bonjour !"), encoding="utf-8")
+    assert _outcomes(_read(path)) == ["ok"]
+
+
+def test_a_body_of_too_many_words_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("compliance.ingest.limits.MAX_BODY_WORDS", 10)
+    path = tmp_path / "a.jsonl"
+    path.write_text(f"{_line(body='un ' * 10)}\n{_line(body='un ' * 11)}\n", encoding="utf-8")
+    assert _outcomes(_read(path)) == ["ok", ("body has more than 10 words", 2)]
+
+
+def deep(levels: int) -> str:
+    return "[" * levels + "]" * levels
+
+
+@pytest.mark.parametrize(
+    ("extra", "outcome"),
+    [
+        (deep(31), "ok"),  # the record's object is the 32nd level
+        (deep(32), ("JSON nested more than 32 levels deep", 1)),
+        (deep(100_000), ("JSON nested more than 32 levels deep", 1)),
+        ('"' + "[" * 100 + '"', "ok"),  # brackets in a string do not nest
+        ('"\\"' + "[" * 100 + '"', "ok"),  # nor after an escaped quote
+        ('[{"a": [' * 20 + "0" + "]}]" * 20, ("JSON nested more than 32 levels deep", 1)),
+    ],
+)
+def test_json_nesting_is_bounded(tmp_path: Path, extra: str, outcome: Any) -> None:
+    path = tmp_path / "a.jsonl"
+    path.write_text(GOOD[:-1] + f', "extra": {extra}}}\n', encoding="utf-8")
+    assert _outcomes(_read(path)) == [outcome]
+
+
+def test_a_json_list_loses_only_its_items_nested_too_deep(tmp_path: Path) -> None:
+    path = tmp_path / "list.json"
+    shallow = GOOD[:-1] + f', "extra": {deep(31)}}}'
+    too_deep = GOOD[:-1] + f', "extra": {deep(5000)}, "s": "]]],"}}'
+    path.write_text(f"[{GOOD}, {too_deep},\n{shallow}, {deep(40)}, 3]", encoding="utf-8")
+    assert _outcomes(_read(path)) == [
+        "ok",
+        ("JSON nested more than 32 levels deep", 2),
+        "ok",
+        ("JSON nested more than 32 levels deep", 4),
+        ("expected a JSON object, got number", 5),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (f'{{"a": {deep(5000)}}}', "JSON nested more than 32 levels deep"),
+        (f"[{GOOD}, {deep(5000)}", "invalid JSON at line 1 column"),  # unclosed: still the whole file
+    ],
+)
+def test_a_json_file_refused_whole(tmp_path: Path, content: str, reason: str) -> None:
+    path = tmp_path / "a.json"
+    path.write_text(content, encoding="utf-8")
+    [error] = _read(path)
+    assert isinstance(error, RecordError) and error.line is None and error.reason.startswith(reason)
+
+
+@pytest.mark.parametrize("name", ["a.jsonl", "a.json"])
+def test_a_number_too_long_for_python_costs_nothing(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text(GOOD[:-1] + f', "n": {"9" * 5000}, "m": -{"9" * 5000}}}', encoding="utf-8")
+    assert _outcomes(_read(path)) == ["ok"]
+    path.write_text(GOOD[:-1] + f', "paywalled": {"1" * 5000}}}', encoding="utf-8")
+    line = 1 if name == "a.jsonl" else None
+    assert _outcomes(_read(path)) == [("field 'paywalled' must be true or false, got number", line)]
+
+
+def test_a_nul_past_the_first_bytes_is_still_binary(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"Titre\n\n" + b"mot " * 5000 + b"\x00 fin")
+    [error] = _read(path)
+    assert (
+        isinstance(error, RecordError)
+        and error.reason == "binary file, not text: a NUL character at character 20007"
+    )
+    with pytest.raises(InputError, match=r"NUL character at character 20007$"):
+        read_text(path)
+
+
+# --- files and folders that cannot be read --------------------------------------------------------
+
+
+def test_an_unreadable_folder_is_an_error_not_silence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a" / "locked").mkdir(parents=True)
+    (tmp_path / "a" / "locked" / "x.jsonl").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "a" / "y.jsonl").write_text(GOOD, encoding="utf-8")
+    real = os.scandir
+
+    def scandir(path: Any = ".") -> Any:
+        if Path(path).name == "locked":  # root reads everything: simulate what a user meets
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    assert _outcomes(_read(tmp_path)) == [("cannot read the folder: Permission denied", None), "ok"]
+    [error, _] = _read(tmp_path)
+    assert isinstance(error, RecordError) and error.source == str(tmp_path / "a" / "locked")
+
+
+def test_fifo_and_dangling_link_are_refused(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.jsonl")
+    (tmp_path / "gone.json").symlink_to(tmp_path / "absent.json")
+    (tmp_path / "z.jsonl").write_text(GOOD, encoding="utf-8")
+    assert _outcomes(_read(tmp_path)) == [
+        ("no such file or directory", None),  # gone.json
+        ("not a regular file", None),  # pipe.jsonl: never opened, it would block
+        "ok",
+    ]
+
+
+def test_dash_is_not_read_by_ingest() -> None:
+    assert _outcomes(list(read_paths(["-"]))) == [
+        ("ingest does not read standard input: give a file or a folder", None)
+    ]
+
+
+def test_read_text_with_stdin_closed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stdin", None)  # what Python sets when fd 0 is closed (`<&-`)
+    with pytest.raises(InputError, match=r"^stdin: standard input is closed$"):
+        read_text("-")
+
+
+def test_read_text_of_an_unreadable_file_is_an_input_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "page.txt"
+    path.write_text("Un texte.", encoding="utf-8")
+
+    def refuse(self: Path, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "open", refuse)
+    with pytest.raises(InputError, match=rf"^{path}: cannot read: Permission denied$"):
+        read_text(path)
+
+
+# --- UTF-16 ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_utf16_with_a_bom_is_read(tmp_path: Path, codec: str) -> None:
+    bom = {"utf-16": b"", "utf-16-le": b"\xff\xfe", "utf-16-be": b"\xfe\xff"}[codec]
+    arabic = "تونس العاصمة، ٢٠٢١"
+    records = [_line(title=arabic), _line(url="https://x.example/2")]
+    (tmp_path / "a.jsonl").write_bytes(bom + "\r\n".join(records).encode(codec))
+    (tmp_path / "b.json").write_bytes(bom + f"[{records[0]}]".encode(codec))
+    (tmp_path / "c.txt").write_bytes(bom + f"{arabic}\n\n{BODY}".encode(codec))
+    html = f'<html><head><link rel="canonical" href="https://x.example/h"></head><body><article><h1>{arabic}</h1><p>{BODY}</p></article></body></html>'
+    (tmp_path / "d.html").write_bytes(bom + html.encode(codec))
+    items = _read(tmp_path)
+    assert _outcomes(items) == ["ok"] * 5
+    assert [item.title for item in items if isinstance(item, ArticleInput)] == [
+        arabic,
+        None,
+        arabic,
+        arabic,
+        arabic,
+    ]
+    (tmp_path / "c.txt").write_bytes(bom + BODY.encode(codec))
+    assert read_text(tmp_path / "c.txt") == BODY
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (
+            BODY.encode("utf-16-le"),
+            "UTF-16 text without a byte-order mark: save it as UTF-8, or as UTF-16 with a BOM",
+        ),
+        (
+            BODY.encode("utf-16-be"),
+            "UTF-16 text without a byte-order mark: save it as UTF-8, or as UTF-16 with a BOM",
+        ),
+        (BODY.encode("utf-32"), "UTF-32 text, not supported: save it as UTF-8"),
+        (
+            b"\xff\xfe" + "Un texte".encode("utf-16-le") + b"\x00\xdc",
+            "not valid UTF-16 at byte 18, though it starts with a UTF-16 BOM",
+        ),
+    ],
+)
+def test_what_a_file_is_when_it_is_not_text_we_read(tmp_path: Path, content: bytes, reason: str) -> None:
+    for name in ("a.txt", "a.json", "a.jsonl", "a.html"):
+        path = tmp_path / name
+        path.write_bytes(content)
+        outcome = _outcomes(_read(path))
+        if name == "a.jsonl" and reason.startswith("not valid"):
+            assert outcome == [("not valid UTF-16 (illegal encoding): the rest of the file is not read", 1)]
+        else:
+            assert outcome == [(reason, None)], name
+
+
+def test_a_utf16_jsonl_line_over_the_limit_is_skipped(tmp_path: Path) -> None:
+    path = tmp_path / "a.jsonl"
+    lines = [GOOD, _line(body="x" * 500), GOOD]
+    path.write_bytes("\n".join(lines).encode("utf-16"))
+    assert _outcomes(_read(path, max_input_bytes=2 * len(GOOD))) == [
+        "ok",
+        ("line is larger than the 202-byte limit".replace("202", str(2 * len(GOOD))), 2),
+        "ok",
+    ]

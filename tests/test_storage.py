@@ -17,7 +17,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from compliance.detect.fingerprint import decode, encode
-from compliance.errors import StorageError
+from compliance.errors import InputError, StorageError
 from compliance.records import Article, ArticleInput, Capture, EncodedFingerprint, Fingerprint
 from compliance.settings import Settings
 from compliance.store import Store
@@ -381,6 +381,38 @@ def test_failing_fingerprint_callable_writes_nothing(store: Store) -> None:
     with pytest.raises(RuntimeError, match="fingerprinting failed"):
         store.upsert_articles(batch)
     assert snapshot(store) == before
+
+
+def test_fingerprints_are_made_outside_the_write_transaction(store: Store, database_url: str) -> None:
+    defaults = Settings().fingerprint_params()
+    store.upsert_articles([(make_article(1), make_encoded(1, **defaults))])
+    calls: list[str] = []
+
+    def unchanged() -> EncodedFingerprint:  # called only if article 1 changed after the first look
+        calls.append("1")
+        return make_encoded(1, **defaults)
+
+    def another_writer_deletes_article_1() -> EncodedFingerprint:
+        calls.append("2")
+        with Store(Settings(database_url=database_url)) as other:  # blocked if the lock were held
+            assert other.delete_article(make_article(1).url)
+        return make_encoded(2)
+
+    results = store.upsert_articles(
+        [(make_article(1), unchanged), (make_article(2), another_writer_deletes_article_1)]
+    )
+    # Article 1 looked unchanged, then was deleted: the write saw it, and fingerprinted it after all.
+    assert [status for _, status in results] == ["ingested", "ingested"]
+    assert calls == ["2", "1"]
+    assert {a.url for a in store.iter_articles()} == {make_article(1).url, make_article(2).url}
+    assert store.fingerprint_state()[1] == 2
+
+
+def test_a_date_that_overflows_in_utc_is_an_input_error(store: Store) -> None:
+    early = make_article(1, published_at=datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))))
+    with pytest.raises(InputError, match=r"^date out of range: 0001-01-01T00:30:00\+01:00$"):
+        store.upsert_articles([(early, make_encoded(1))])
+    assert store.count_articles() == 0
 
 
 # --- Captures -----------------------------------------------------------------------------------

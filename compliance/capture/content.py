@@ -9,8 +9,9 @@ the archive readers agree on BOMs, charsets and binary data:
 - `decode_text` (plain text), `html_text` (HTML and a header charset) and `decode_html` (HTML
   alone) turn bytes from elsewhere into text with a detection that survives wrong declarations:
   a BOM, then valid UTF-8, then a declared charset that fits the bytes, then a guess;
-- `is_binary`, `decode_utf8` and `decode_declared_html` are the strict rules for our own archive
-  files: they never guess, they raise InputError saying which byte is wrong.
+- `is_binary`, `binary_kind`, `decode_own_text`, `decode_utf8` and `decode_declared_html` are the
+  strict rules for our own archive files (UTF-8, or UTF-16 when a BOM says so): they never guess,
+  they raise InputError saying which byte is wrong or what the bytes are instead of text.
 
 This is the only module that imports charset_normalizer.
 """
@@ -30,10 +31,16 @@ from compliance.errors import FetchError, FetchRefused, InputError
 log = logging.getLogger(__name__)
 
 UTF8_BOM = codecs.BOM_UTF8
-BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+UTF16_BOMS = ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
+BOMS = ((codecs.BOM_UTF8, "utf-8"), *UTF16_BOMS)
+UTF32_BOMS = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)  # FF FE 00 00 opens with the UTF-16 LE BOM
 SNIFF_BYTES = 8192  # NUL bytes in the first 8 KB mean a binary file
 # Legacy charsets of a French- and Arabic-language press, tried before any other guess.
 LEGACY_CHARSETS = ["cp1252", "iso8859_15", "cp1256", "iso8859_6"]
+# Python codecs that decode bytes to text but are no charset a page or a mail may declare.
+_NOT_CHARSETS = frozenset(
+    {"idna", "punycode", "undefined", "unicode-escape", "raw-unicode-escape", "utf-7", "mbcs", "oem"}
+)
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 _MAGIC = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -146,6 +153,41 @@ def is_binary(head: bytes) -> bool:
     return b"\0" in head[:SNIFF_BYTES]
 
 
+def utf16_codec(data: bytes) -> str | None:
+    """The UTF-16 codec a leading BOM names ("utf-16-le" or "utf-16-be"), or None."""
+    if data.startswith(UTF32_BOMS):
+        return None
+    return next((name for bom, name in UTF16_BOMS if data.startswith(bom)), None)
+
+
+def binary_kind(data: bytes) -> str | None:
+    """Why the data of one of our files is not text, in words; None when it is text.
+
+    Text is UTF-8, or UTF-16 with a BOM (Windows tools write it). Without a BOM, UTF-16 is full of
+    NUL bytes like any binary file: the message tells it apart, so the user knows what to fix.
+    """
+    head = data[:SNIFF_BYTES]
+    if utf16_codec(head) or not is_binary(head):
+        return None
+    if head.startswith(UTF32_BOMS):
+        return "UTF-32 text, not supported: save it as UTF-8"
+    if _utf16_without_bom(head):
+        return "UTF-16 text without a byte-order mark: save it as UTF-8, or as UTF-16 with a BOM"
+    kind = sniff(head)
+    if kind in (None, "application/octet-stream"):
+        return "binary file, not text"
+    return f"binary file ({kind}), not text"
+
+
+def _utf16_without_bom(head: bytes) -> bool:
+    """Whether the bytes read as UTF-16 of mostly Latin text: a NUL in every other byte, no other."""
+    even, odd = head[0::2], head[1::2]
+    for nuls, other in ((odd, even), (even, odd)):  # little-endian, then big-endian
+        if nuls.count(0) >= 0.9 * len(nuls) and other.count(0) == 0:
+            return True
+    return False
+
+
 # --- charsets -------------------------------------------------------------------------------------
 
 
@@ -158,15 +200,25 @@ def split_bom(data: bytes) -> tuple[str | None, bytes]:
 
 
 def codec(label: str | None) -> str | None:
-    """A charset label as a Python codec name, None if unknown; Latin-1 and ASCII read as
-    windows-1252, as browsers do."""
+    """A charset label as a Python codec name, None if unknown or not a charset; Latin-1 and
+    ASCII read as windows-1252, as browsers do."""
     if not label:
         return None
     try:
-        name = codecs.lookup(label.strip()).name
+        info = codecs.lookup(label.strip())
     except LookupError:
         return None
-    return "cp1252" if name in ("latin-1", "iso8859-1", "ascii") else name
+    # A server may declare any label: base64, rot13, zlib… are codecs but not charsets (decoding
+    # bytes with them raises LookupError), and idna, punycode, undefined… are Python's own.
+    if info.name in _NOT_CHARSETS:
+        return None
+    try:
+        b"x".decode(info.name)  # not b"": Python decodes no bytes without asking the codec
+    except LookupError:
+        return None
+    except UnicodeError:
+        pass  # a charset all the same (UTF-16 needs two bytes)
+    return "cp1252" if info.name in ("latin-1", "iso8859-1", "ascii") else info.name
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -182,7 +234,7 @@ def try_decode(data: bytes, encoding: str) -> str | None:
     """`data` decoded strictly, or None when the bytes do not fit `encoding`."""
     try:
         return data.decode(encoding)
-    except UnicodeDecodeError:
+    except UnicodeError:  # UnicodeDecodeError, or a codec's own complaint (idna, punycode)
         return None
 
 
@@ -263,8 +315,24 @@ def decode_utf8(data: bytes, offset: int = 0) -> str:
         raise InputError(f"not valid UTF-8 at byte {offset + skip + exc.start}") from None
 
 
+def decode_own_text(data: bytes, offset: int = 0) -> str:
+    """Our own file's bytes to text: UTF-16 when a BOM says so, else UTF-8 (a BOM dropped);
+    InputError naming the first bad byte (`offset` places it in the file)."""
+    name = utf16_codec(data)
+    if name is None:
+        return decode_utf8(data, offset)
+    try:
+        return data[2:].decode(name)
+    except UnicodeDecodeError as exc:
+        at = offset + 2 + exc.start
+        raise InputError(f"not valid UTF-16 at byte {at}, though it starts with a UTF-16 BOM") from None
+
+
 def decode_declared_html(data: bytes) -> str:
-    """UTF-8, or the legacy charset the page's <meta> declares (older pages of ours); else InputError."""
+    """UTF-16 with a BOM, UTF-8, or the legacy charset the page's <meta> declares (older pages of
+    ours); else InputError."""
+    if utf16_codec(data):
+        return decode_own_text(data)
     try:
         return decode_utf8(data)
     except InputError:

@@ -2,24 +2,34 @@
 
 `read_paths(paths)` yields one `ArticleInput` per record of .jsonl, .json, .html/.htm and .txt files
 (folders are walked recursively, in sorted order), or a `RecordError` saying which file, which line
-and why a record is unusable; it never raises for bad content. `read_text(path)` returns the text of
-one plain-text page for `check --text`, or raises `InputError`.
+and why a record is unusable: bad content, a record over a limit (`limits`), a file or folder that
+cannot be read; it never raises for them. Files are UTF-8, or UTF-16 when a BOM says so.
+`read_text(path)` returns the text of one plain-text page for `check --text`, or raises `InputError`.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from compliance.capture.content import SNIFF_BYTES, UTF8_BOM, decode_declared_html, decode_utf8, is_binary
-from compliance.errors import ConfigurationError, ExtractionError, InputError, RecordError
+from compliance.capture.content import (
+    SNIFF_BYTES,
+    UTF8_BOM,
+    binary_kind,
+    decode_declared_html,
+    decode_own_text,
+    decode_utf8,
+    utf16_codec,
+)
+from compliance.errors import ExtractionError, InputError, RecordError
+from compliance.ingest import limits
+from compliance.ingest.objects import article_from_json, json_kind, publisher_zone
 from compliance.ingest.our_pages import extract_article
 from compliance.records import ArticleInput
 from compliance.settings import Settings
@@ -28,8 +38,6 @@ log = logging.getLogger(__name__)
 
 SUFFIXES = (".jsonl", ".json", ".html", ".htm", ".txt")
 TITLE_MAX_CHARS = 200
-STRING_FIELDS = ("title", "author", "section", "language", "rights_notice", "source")
-DATE_FIELDS = ("published_at", "updated_at")
 
 Record = ArticleInput | RecordError
 
@@ -37,47 +45,66 @@ Record = ArticleInput | RecordError
 def read_paths(paths: Sequence[str | os.PathLike[str]], settings: Settings | None = None) -> Iterator[Record]:
     """One `ArticleInput` or `RecordError` per record of the given files and folders, in order."""
     settings = settings or Settings()
-    _zone(settings.publisher_timezone)  # a bad setting fails here, not once per record
+    publisher_zone(settings.publisher_timezone)  # a bad setting fails here, not once per record
     if isinstance(paths, str | os.PathLike):  # one path given alone, not its characters
         paths = [paths]
     for path in map(Path, paths):
-        if path.is_dir():
-            for file in _walk(path):
-                yield from _read_file(file, settings)
-        elif not path.exists():
-            yield RecordError("no such file or directory", str(path))
-        elif path.suffix.lower() not in SUFFIXES:
-            yield RecordError(
-                f"unsupported file type {path.suffix or '(none)'!r}, expected " + ", ".join(SUFFIXES),
-                str(path),
-            )
-        else:
-            yield from _read_file(path, settings)
+        try:
+            yield from _read_path(path, settings)
+        except OSError as exc:  # the path itself cannot be looked at (a folder on its way unreadable)
+            yield RecordError(f"cannot read: {exc.strerror or exc}", str(path))
 
 
 def read_text(path: str | os.PathLike[str], settings: Settings | None = None) -> str:
-    """The text of one UTF-8 plain-text file ("-": stdin), exactly as decoded, BOM dropped."""
+    """The text of one plain-text file ("-": stdin), exactly as decoded, BOM dropped."""
     limit = (settings or Settings()).max_input_bytes
     name = "stdin" if str(path) == "-" else str(path)
     try:
         if str(path) == "-":
-            data = _read_limited(sys.stdin.buffer, limit)
+            stdin = getattr(sys.stdin, "buffer", None)  # sys.stdin is None when fd 0 was closed (<&-)
+            if stdin is None:
+                raise InputError("standard input is closed")
+            data = _read_limited(stdin, limit)
         else:
             data = _read_file_bytes(Path(path), limit)
         return _text(data)
     except InputError as exc:
         raise InputError(f"{name}: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
 
 
-def _walk(folder: Path) -> Iterator[Path]:
-    """The readable files under `folder`, sorted; other files are skipped with a debug log."""
+def _read_path(path: Path, settings: Settings) -> Iterator[Record]:
+    """The records of one path named by the caller: a folder, a file, or what it is instead."""
+    if str(path) == "-":
+        yield RecordError("ingest does not read standard input: give a file or a folder", "-")
+    elif path.is_dir():
+        yield from _read_folder(path, settings)
+    elif not path.exists():
+        yield RecordError("no such file or directory", str(path))
+    elif path.suffix.lower() not in SUFFIXES:
+        expected = ", ".join(SUFFIXES)
+        kind = path.suffix or "(none)"
+        yield RecordError(f"unsupported file type {kind!r}, expected {expected}", str(path))
+    else:
+        yield from _read_file(path, settings)
+
+
+def _read_folder(folder: Path, settings: Settings) -> Iterator[Record]:
+    """The records of the files under `folder`, sorted; each folder that cannot be read is an error.
+
+    Files of other types are skipped with a debug log.
+    """
     found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
+    unreadable: list[OSError] = []
+    for root, dirs, files in os.walk(folder, onerror=unreadable.append):
         dirs.sort()
         found.extend(Path(root) / name for name in files)
+    for error in unreadable:
+        yield RecordError(f"cannot read the folder: {error.strerror or error}", str(error.filename or folder))
     for file in sorted(found):
         if file.suffix.lower() in SUFFIXES:
-            yield file
+            yield from _read_file(file, settings)
         else:
             log.debug("skipping %s: not one of %s", file, ", ".join(SUFFIXES))
 
@@ -120,6 +147,7 @@ def _read_limited(stream: BinaryIO, limit: int) -> bytes:
 
 
 def _too_large(what: str, limit: int) -> str:
+    """The reason for a file or line over `Settings.max_input_bytes`."""
     mb = 1024 * 1024
     size = f"{limit // mb} MB" if limit % mb == 0 else f"{limit}-byte"
     return f"{what} is larger than the {size} limit"
@@ -129,16 +157,18 @@ def _check_bytes(data: bytes) -> bytes:
     """`data` unless it is empty, whitespace only or binary."""
     if not data.removeprefix(UTF8_BOM).strip():
         raise InputError("empty file")
-    if is_binary(data):
-        raise InputError("binary file, not text")
+    if kind := binary_kind(data):
+        raise InputError(kind)
     return data
 
 
 def _text(data: bytes) -> str:
-    """The UTF-8 text of a whole file, BOM dropped; InputError if empty, binary or not UTF-8."""
-    text = decode_utf8(_check_bytes(data))
+    """The text of a whole file, BOM dropped; InputError if empty, binary, not UTF-8 or UTF-16."""
+    text = decode_own_text(_check_bytes(data))
     if not text.strip():  # only no-break or other Unicode spaces
         raise InputError("empty file")
+    if (nul := text.find("\0")) >= 0:  # past the first bytes that binary_kind looks at
+        raise InputError(f"binary file, not text: a NUL character at character {nul}")
     return text
 
 
@@ -151,69 +181,108 @@ def _read_jsonl(path: Path, settings: Settings) -> Iterator[Record]:
     if not path.is_file():
         raise InputError("not a regular file")
     with path.open("rb") as stream:
-        if is_binary(stream.read(SNIFF_BYTES)):
-            raise InputError("binary file, not text")
+        head = stream.read(SNIFF_BYTES)
+        # Binary from its first line on: not JSON Lines at all. NUL bytes further on (a crash's
+        # zero-filled tail, one corrupt line) cost only their own lines.
+        if kind := binary_kind(head.partition(b"\n")[0]):
+            raise InputError(kind)
         stream.seek(0)
-        offset = 0
-        for number, (raw, size) in enumerate(_lines(stream, limit), start=1):
-            start, offset = offset, offset + size
-            if raw is None:
+        lines = _utf16_lines(stream, limit) if utf16_codec(head) else _utf8_lines(stream, limit)
+        for number, line in enumerate(lines, start=1):
+            if isinstance(line, InputError):
                 seen = True
-                yield RecordError(_too_large("line", limit), source, number)
-            elif raw.strip() and raw.strip() != UTF8_BOM:
+                yield RecordError(str(line), source, number)
+            elif line.strip() and line.strip() != "\ufeff":
                 seen = True
-                yield _jsonl_record(raw, start, source, number, settings)
+                yield _jsonl_record(line, source, number, settings)
     if not seen:
         yield RecordError("empty file", source)
 
 
-def _lines(stream: BinaryIO, limit: int) -> Iterator[tuple[bytes | None, int]]:
-    """(line, size in bytes) per line; line is None when longer than `limit` (then skipped)."""
+def _utf8_lines(stream: BinaryIO, limit: int) -> Iterator[str | InputError]:
+    """Each line as text, or why it is not: longer than `limit` bytes (then skipped), binary, not UTF-8."""
+    offset = 0
     while raw := stream.readline(limit + 2):  # room for "\r\n" after `limit` bytes
-        content = raw.rstrip(b"\r\n")
-        if len(content) <= limit:
-            yield content, len(raw)
+        start, content = offset, raw.rstrip(b"\r\n")
+        offset += len(raw)
+        if len(content) > limit:
+            while not raw.endswith(b"\n") and (raw := stream.readline(1024 * 1024)):
+                offset += len(raw)
+            yield InputError(_too_large("line", limit))
             continue
-        size = len(raw)
-        while not raw.endswith(b"\n") and (raw := stream.readline(1024 * 1024)):
-            size += len(raw)
-        yield None, size
+        if (nul := content.find(b"\0")) >= 0:
+            yield InputError(f"binary data, not text: a NUL byte at byte {start + nul}")
+            continue
+        try:
+            yield decode_utf8(content, start)
+        except InputError as exc:
+            yield exc
 
 
-def _jsonl_record(raw: bytes, offset: int, source: str, line: int, settings: Settings) -> Record:
+def _utf16_lines(stream: BinaryIO, limit: int) -> Iterator[str | InputError]:
+    """Each line of a UTF-16 stream (BOM first) as text, or why it is not; a bad byte ends the file."""
+    chars = limit // 2  # two bytes a character (four for the few beyond the BMP)
+    text = io.TextIOWrapper(stream, encoding="utf-16", newline="\n")
     try:
-        value = json.loads(decode_utf8(raw, offset))
+        while line := text.readline(chars + 2):
+            content = line.rstrip("\r\n")
+            if len(content) <= chars:
+                yield content
+                continue
+            while not line.endswith("\n") and (line := text.readline(1024 * 1024)):
+                pass
+            yield InputError(_too_large("line", limit))
+    except UnicodeDecodeError as exc:  # the decoder cannot find where the next character starts
+        yield InputError(f"not valid UTF-16 ({exc.reason}): the rest of the file is not read")
+    finally:
+        text.detach()  # the caller closes the file
+
+
+def _jsonl_record(line: str, source: str, number: int, settings: Settings) -> Record:
+    try:
+        if limits.too_deep(line):
+            raise InputError(limits.TOO_DEEP)
+        value = limits.loads(line)
     except InputError as exc:
-        return RecordError(str(exc), source, line)
+        return RecordError(str(exc), source, number)
     except json.JSONDecodeError as exc:
-        return RecordError(f"invalid JSON: {exc.msg} at column {exc.colno}", source, line)
-    return _record_or_error(value, source, line, settings)
+        return RecordError(f"invalid JSON: {exc.msg} at column {exc.colno}", source, number)
+    return _record_or_error(value, source, number, settings)
 
 
 def _read_json(path: Path, data: bytes, settings: Settings) -> Iterator[Record]:
+    """The record of a JSON object, or one record per item of a JSON array (its index as line)."""
+    text = _text(data)
     try:
-        value = json.loads(_text(data))
+        value, too_deep = limits.json_records(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}") from None
     if isinstance(value, list):
         for index, item in enumerate(value):
-            yield _record_or_error(item, str(path), index + 1, settings)
+            if index in too_deep:
+                yield RecordError(limits.TOO_DEEP, str(path), index + 1)
+            else:
+                yield _record_or_error(item, str(path), index + 1, settings)
     elif isinstance(value, dict):
         yield _record_or_error(value, str(path), None, settings)
     else:
-        raise InputError(f"expected a JSON object or a list of objects, got {_kind(value)}")
+        raise InputError(f"expected a JSON object or a list of objects, got {json_kind(value)}")
 
 
 def _read_html(path: Path, data: bytes, settings: Settings) -> Iterator[Record]:
     try:
-        yield extract_article(decode_declared_html(_check_bytes(data)), timezone=settings.publisher_timezone)
-    except ExtractionError as exc:
+        html = decode_declared_html(_check_bytes(data))
+        yield limits.check_article(extract_article(html, timezone=settings.publisher_timezone))
+    except (ExtractionError, InputError) as exc:
         yield RecordError(str(exc), str(path))
 
 
 def _read_txt(path: Path, data: bytes, settings: Settings) -> Iterator[Record]:
     title, body = _split_title(_text(data))
-    yield ArticleInput(url=path.resolve().as_uri(), body=body, title=title)
+    try:
+        yield limits.check_article(ArticleInput(url=path.resolve().as_uri(), body=body, title=title))
+    except InputError as exc:
+        yield RecordError(str(exc), str(path))
 
 
 def _split_title(text: str) -> tuple[str | None, str]:
@@ -244,71 +313,8 @@ _READERS: dict[str, Callable[[Path, bytes, Settings], Iterator[Record]]] = {
 }
 
 
-# --- JSON objects to records ------------------------------------------------------------------
-
-
 def _record_or_error(value: Any, source: str, line: int | None, settings: Settings) -> Record:
     try:
-        return _record(value, settings)
+        return limits.check_article(article_from_json(value, settings))
     except InputError as exc:
         return RecordError(str(exc), source, line)
-
-
-def _record(value: Any, settings: Settings) -> ArticleInput:
-    """One JSON object to an `ArticleInput`; InputError naming the first bad field."""
-    if not isinstance(value, dict):
-        raise InputError(f"expected a JSON object, got {_kind(value)}")
-    for name in ("url", "body"):
-        if name not in value or value[name] is None:
-            raise InputError(f"missing required field {name!r}")
-        if not isinstance(value[name], str) or not value[name].strip():
-            raise InputError(f"field {name!r} must be a non-empty string")
-    fields: dict[str, Any] = {name: _optional_str(value, name) for name in STRING_FIELDS}
-    zone = _zone(settings.publisher_timezone)
-    fields.update({name: _optional_date(value, name, zone) for name in DATE_FIELDS})
-    paywalled = value.get("paywalled")
-    if paywalled is not None and not isinstance(paywalled, bool):
-        raise InputError(f"field 'paywalled' must be true or false, got {_kind(paywalled)}")
-    return ArticleInput(url=value["url"].strip(), body=value["body"], paywalled=paywalled, **fields)
-
-
-def _optional_str(value: dict[str, Any], name: str) -> str | None:
-    found = value.get(name)
-    if found is not None and not isinstance(found, str):
-        raise InputError(f"field {name!r} must be a string, got {_kind(found)}")
-    return found
-
-
-def _optional_date(value: dict[str, Any], name: str, zone: ZoneInfo) -> datetime | None:
-    """An ISO 8601 field as a datetime; naive times are the publisher's local time."""
-    found = value.get(name)
-    if found is None:
-        return None
-    if not isinstance(found, str):
-        raise InputError(f"field {name!r} must be an ISO 8601 string, got {_kind(found)}")
-    try:
-        stamp = datetime.fromisoformat(found.strip())
-    except ValueError:
-        raise InputError(f"field {name!r} is not an ISO 8601 date: {found[:40]!r}") from None
-    return stamp if stamp.tzinfo is not None else stamp.replace(tzinfo=zone)
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigurationError(f"publisher_timezone: unknown time zone {name!r}") from None
-
-
-def _kind(value: Any) -> str:
-    """The JSON name of a value's type, for messages."""
-    names = {
-        bool: "boolean",
-        int: "number",
-        float: "number",
-        str: "string",
-        list: "array",
-        dict: "object",
-        type(None): "null",
-    }
-    return names.get(type(value), type(value).__name__)

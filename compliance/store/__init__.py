@@ -133,13 +133,19 @@ class Store:
 
         One result per distinct url, in the order of the item that won (a later item with the
         same url replaces an earlier one). An unchanged article (same content hash, fingerprint
-        with the same params) is not touched and its fingerprint callable is not called.
+        with the same params) is not touched and its fingerprint callable is not called. The
+        callables are called before the write transaction opens: fingerprinting a large batch
+        never holds the write lock that every other writer waits for.
         """
         latest = articles.latest_by_url(items)
         if not latest:
             return []
-        with self._write() as session:
-            results = articles.upsert(session, latest, self.settings.fingerprint_params())
+        params = self.settings.fingerprint_params()
+        with self._read() as session:
+            stale = articles.to_write(session, latest, params)
+        latest = articles.fingerprinted(latest, stale)
+        with self._write() as session:  # checks again: another writer may have changed an article
+            results = articles.upsert(session, latest, params)
         log.debug("upserted %d articles", len(results))
         return results
 

@@ -4,6 +4,11 @@ In: an open Session; `records.ArticleInput` paired with its `records.EncodedFing
 zero-argument callable making one, called only if the article must be written). Out:
 `records.Article` values with an `UpsertStatus`. An article and its fingerprint are written in
 the same transaction: the fingerprint rows go through `fingerprints.replace`.
+
+Fingerprinting is slow and the write transaction holds the database's write lock, so the `Store`
+makes the fingerprints before it: `to_write` (in a read) tells which articles differ from the
+stored ones, `fingerprinted` calls their callables, then `upsert` (in the write) checks again and
+calls a callable itself only for an article another writer changed in between.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from compliance.errors import InputError
 from compliance.records import Article, ArticleInput, EncodedFingerprint, UpsertStatus
 from compliance.store import fingerprints
 from compliance.store.shared import chunks, now, utc
@@ -66,7 +72,10 @@ def content_hash(article: ArticleInput) -> str:
 
 def _canonical(value: Any) -> Any:
     if isinstance(value, datetime):
-        return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
+        try:
+            return (value.astimezone(UTC) if value.tzinfo else value).isoformat()
+        except OverflowError:  # `ingest.limits` keeps dates far from year 1 and 9999; a caller did not
+            raise InputError(f"date out of range: {value.isoformat()}") from None
     return value
 
 
@@ -83,6 +92,38 @@ def _article(row: ArticleRow) -> Article:
 
 
 # --- Upsert -------------------------------------------------------------------------------------
+
+
+def to_write(session: Session, latest: Items, default_params: dict[str, int]) -> set[str]:
+    """The urls of `latest` whose content or fingerprint params differ from the stored article's."""
+    columns = [getattr(FingerprintRow, name) for name in fingerprints.PARAMS]
+    stored: dict[str, tuple[str, dict[str, int] | None]] = {}
+    for chunk in chunks(list(latest)):
+        query = (
+            select(ArticleRow.url, ArticleRow.content_hash, FingerprintRow.id, *columns)
+            .outerjoin(FingerprintRow, FingerprintRow.article_id == ArticleRow.id)
+            .where(ArticleRow.url.in_(chunk))
+        )
+        for url, digest, print_id, *values in session.execute(query):
+            stored[url] = (digest, dict(zip(fingerprints.PARAMS, values, strict=True)) if print_id else None)
+    return {
+        url
+        for url, (article, source) in latest.items()
+        if stored.get(url) != (content_hash(article), _params(source, default_params))
+    }
+
+
+def fingerprinted(latest: Items, urls: set[str]) -> Items:
+    """`latest` with the fingerprints of `urls` made now: their callables called, outside any write."""
+    return {
+        url: (article, source() if url in urls and callable(source) else source)
+        for url, (article, source) in latest.items()
+    }
+
+
+def _params(source: FingerprintSource, default_params: dict[str, int]) -> dict[str, int]:
+    """The params the fingerprint will have: its own, or those a callable makes."""
+    return source.params if isinstance(source, EncodedFingerprint) else default_params
 
 
 def latest_by_url(items: Iterable[tuple[ArticleInput, FingerprintSource]]) -> Items:
@@ -117,13 +158,16 @@ def upsert(
 
 
 def _plan(latest: Items, existing: dict[str, _Existing], default_params: dict[str, int]) -> _Plan:
-    """Sort the items into unchanged, new and changed; fingerprint only the last two."""
+    """Sort the items into unchanged, new and changed; fingerprint only the last two.
+
+    A callable left to call here is an article another writer changed since `to_write`: rare,
+    and the only fingerprint made while the write lock is held.
+    """
     plan, at = _Plan(), now()
     for url, (article, source) in latest.items():
         old = existing.get(url)
         digest = content_hash(article)
-        params = source.params if isinstance(source, EncodedFingerprint) else default_params
-        if old and old.row.content_hash == digest and old.params == params:
+        if old and old.row.content_hash == digest and old.params == _params(source, default_params):
             plan.unchanged[url] = (_article(old.row), UpsertStatus.UNCHANGED)
             continue
         plan.written[url] = _values(article)
