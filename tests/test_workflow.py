@@ -34,7 +34,7 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
 
 
 def snapshot(desk: Desk, case_id: int) -> tuple:
-    case, found, notices = desk.archive.store.workflow.case_facts(case_id)
+    case, _found, notices = desk.archive.store.workflow.case_facts(case_id)
     return case, notices, len(desk.archive.store.workflow.audit_entries())
 
 
@@ -134,7 +134,7 @@ def test_a_site_is_one_case_and_a_finding_is_held_by_one_open_case(desk: Desk) -
     assert case.title.startswith("copies.example: ")
     with pytest.raises(InputError, match=f"already held by case {case.id}"):
         desk.archive.cases.open(ANALYST, finding_ids=[first])
-    with pytest.raises(InputError, match="no open finding on copies.example"):
+    with pytest.raises(InputError, match=r"no open finding on copies\.example"):
         desk.archive.cases.open(ANALYST, domain="copies.example")
 
 
