@@ -1,10 +1,12 @@
 """The case state machine, as ONE table: (from, to) ─► the action that makes the move.
 
     new ──► under_review ──► confirmed ──► evidence_frozen ──► notice_sent ──► awaiting_answer
-     │           │                                                  │                │
-     └───────────┴──► dismissed ──► closed ◄── removed ◄────────────┼────────────────┤
+     │           │                │               │                 │                │
+     │           │                └───────────────┴──► removed ◄────┼────────────────┤
+     └───────────┴──► dismissed ──► closed ◄── removed              │                │
                                        ▲   ◄── licensed ◄───────────┼────────────────┤
                                        └────── escalated ◄──────────┴────────────────┘
+    escalated ──► removed, licensed
     removed, closed ──► reopened (automatic: a re-check finds the copy back) ──► under_review, confirmed
 
 Who may take each action is `permissions.PERMISSIONS`; what a move needs besides (a reason, a
@@ -26,6 +28,8 @@ TRANSITIONS: dict[tuple[CaseState, CaseState], Action] = {
     (S.CONFIRMED, S.EVIDENCE_FROZEN): Action.FREEZE_EVIDENCE,
     (S.EVIDENCE_FROZEN, S.NOTICE_SENT): Action.SEND_NOTICE,
     (S.NOTICE_SENT, S.AWAITING_ANSWER): Action.AWAIT_ANSWER,
+    (S.CONFIRMED, S.REMOVED): Action.RECORD_REMOVAL,  # taken down before any notice
+    (S.EVIDENCE_FROZEN, S.REMOVED): Action.RECORD_REMOVAL,
     (S.NOTICE_SENT, S.REMOVED): Action.RECORD_REMOVAL,
     (S.AWAITING_ANSWER, S.REMOVED): Action.RECORD_REMOVAL,
     (S.ESCALATED, S.REMOVED): Action.RECORD_REMOVAL,
