@@ -16,6 +16,7 @@ from factories import article_input, excerpt, fixture_bodies, page_with
 from sites import LoopbackServer
 
 from compliance.cli import main
+from compliance.errors import ConfigurationError
 from compliance.pipeline import Archive
 from compliance.records import CaseState, EventKind, SightingStatus
 from compliance.settings import Settings
@@ -139,3 +140,10 @@ def test_cases_recheck_from_the_command_line(  # type: ignore[no-untyped-def]
     assert result.output.strip() == f"case {case.id}  finding {finding}  still there  {copy.url}"
     naive = runner.invoke(main, ["cases", "recheck", "--now", "2030-01-01T00:00:00"])
     assert naive.exit_code == 2 and "timezone" in naive.output
+
+
+def test_recheck_days_are_read_and_checked() -> None:
+    assert Settings.from_env({"COMPLIANCE_RECHECK_DAYS": "1, 3,10"}).recheck_days == (1, 3, 10)
+    for bad in ((7, 2), (0, 3), (2, 2)):
+        with pytest.raises(ConfigurationError, match="recheck_days"):
+            Settings(recheck_days=bad)

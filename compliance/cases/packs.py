@@ -52,7 +52,9 @@ def export_pack(archive: Archive, actor: Actor, case_id: int, out: Path | None =
     target = out or archive.settings.evidence_path / "packs" / f"case-{case_id}-{made_at:%Y%m%dT%H%M%SZ}.zip"
     _write_zip(target, {**files, MANIFEST: manifest_bytes})
     details = {"pack": target.name, "manifest_sha256": _sha(manifest_bytes), "files": len(files)}
-    archive.cases.record(actor, case_id, EventKind.EVIDENCE, f"evidence pack {target.name}", details)
+    archive.cases.record(
+        actor, Action.EXPORT_EVIDENCE, case_id, EventKind.EVIDENCE, f"evidence pack {target.name}", details
+    )
     return target
 
 

@@ -202,9 +202,16 @@ class Cases:
         return self._change(actor, case_id, EventKind.DEADLINE, text, {"deadline": deadline})
 
     def record(
-        self, actor: Actor, case_id: int, kind: EventKind, text: str, details: dict[str, Any] | None = None
+        self,
+        actor: Actor,
+        permission: Action,
+        case_id: int,
+        kind: EventKind,
+        text: str,
+        details: dict[str, Any] | None = None,
     ) -> Case:
-        """Add an event that changes nothing else (an evidence export, a re-check) to the history."""
+        """Add an event that changes nothing else (an evidence export) once `permission` allows it."""
+        require(actor, permission)
         event = CaseEvent(_now(), actor.name, kind, text, details=details or {})
         return self._store.change_case(case_id, lambda case, found, sent: CaseChange(event))
 
