@@ -89,6 +89,14 @@ class Settings:
     max_redirects: int = 5
     evidence_dir: str = ""  # empty: ./var/evidence
 
+    # The JSON API (web/api/).
+    api_rate_limit: str = "300/minute"  # per API key, Flask-Limiter's notation ("10/second;300/minute")
+    ratelimit_storage_url: str = ""  # empty: counted in memory, per process; redis://… to share
+    api_max_request_bytes: int = 12 * 1024 * 1024  # a larger request body is refused (413)
+    api_check_wait: float = 5.0  # seconds a URL check may take before the API answers 202 and a job
+    api_workers: int = 2  # threads running background URL checks in each web process
+    webhook_secret: str = field(default="", repr=False)  # HMAC-SHA256 key signing webhook calls
+
     def __post_init__(self) -> None:
         positive = (
             "shingle_size",
@@ -104,6 +112,8 @@ class Settings:
             "snippet_max_words",
             "repeat_offender_articles",
             "repeat_offender_days",
+            "api_max_request_bytes",
+            "api_workers",
         )
         for name in positive:
             value = getattr(self, name)
@@ -126,6 +136,8 @@ class Settings:
         for name in ("connect_timeout", "read_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name} must be positive")
+        if self.api_check_wait < 0:
+            raise ConfigurationError(f"api_check_wait must be >= 0, got {self.api_check_wait!r}")
 
     def _check_alignment(self) -> None:
         words = self.sentence_words
