@@ -36,6 +36,11 @@ SEAMS = {
     "warcio": ("compliance/capture/evidence.py",),
     "pypdf": ("compliance/capture/documents.py",),
     "tld": ("compliance/policy/domains.py",),
+    "apiflask": ("web/",),
+    "werkzeug": ("web/",),
+    "marshmallow": ("web/api/",),
+    "flask_limiter": ("web/api/limits.py",),
+    "limits": ("web/api/limits.py",),
 }
 # The detection engine: text in, passages and scores out; it knows nothing of where text comes from.
 DETECT_MUST_NOT_IMPORT = (
