@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from click.testing import CliRunner
 from factories import excerpt, fixture_bodies, page_with
-from sites import COPY_SENTENCE, LoopbackServer, NetworkGuard, SiteServer
+from sites import LoopbackServer, NetworkGuard, SiteServer
 
 from compliance.cli import main
 from web import close_archive, create_app, get_archive
@@ -538,7 +538,3 @@ def test_api_write_log_names_the_key(
             "/api/v1/articles", json={"url": "https://x.example/n", "body": NEW_BODY}, headers=bearer(key)
         )
     assert "(cms-prod): create article" in caplog.text
-
-
-def test_unused_helpers_stay_honest() -> None:
-    assert COPY_SENTENCE  # the fixture site serves the page these tests check
