@@ -13,7 +13,14 @@ ComplianceError                    exit 1   500  internal
  │    └── FetchFailed              exit 2   502  fetch-failed    may succeed later: timeout,
  │                                                               connection error, 5xx, 429
  ├── ExtractionError               exit 2   422  no-text         fetched, but no text could be taken
- └── StorageError                  exit 1   503  storage         the database or the index failed
+ ├── StorageError                  exit 1   503  storage         the database or the index failed
+ └── RequestError                  exit 2   400  bad-request     an HTTP request the API cannot serve
+      ├── Unauthorized             exit 2   401  unauthorized    no API key, or an unknown or revoked one
+      ├── Forbidden                exit 2   403  forbidden       the key lacks the scope
+      ├── MethodNotAllowed         exit 2   405  method-not-allowed
+      ├── PayloadTooLarge          exit 2   413  too-large       the request body is over the limit
+      ├── UnsupportedMediaType     exit 2   415  unsupported-media-type
+      └── RateLimited              exit 2   429  rate-limited    too many requests for this key
 
 Each class carries its CLI exit status, its HTTP status and its problem type (RFC 9457), so the
 CLI, the API and the scan records turn an error into the same answer.
@@ -134,3 +141,60 @@ class StorageError(ComplianceError):
     http_status = 503
     problem = "storage"
     title = "Storage unavailable"
+
+
+class RequestError(ComplianceError):
+    """An HTTP request the API cannot serve as sent (the web layer maps HTTP errors here)."""
+
+    exit_status = 2
+    http_status = 400
+    problem = "bad-request"
+    title = "Bad request"
+
+
+class Unauthorized(RequestError):
+    """No API key, or a key that is unknown or revoked."""
+
+    http_status = 401
+    problem = "unauthorized"
+    title = "Unauthorized"
+
+
+class Forbidden(RequestError):
+    """The API key does not carry the scope the operation needs."""
+
+    http_status = 403
+    problem = "forbidden"
+    title = "Forbidden"
+
+
+class MethodNotAllowed(RequestError):
+    """The resource exists but not with this HTTP method."""
+
+    http_status = 405
+    problem = "method-not-allowed"
+    title = "Method not allowed"
+
+
+class PayloadTooLarge(RequestError):
+    """The request body is larger than the API accepts."""
+
+    http_status = 413
+    problem = "too-large"
+    title = "Request too large"
+
+
+class UnsupportedMediaType(RequestError):
+    """The request body is of a media type the operation does not take."""
+
+    http_status = 415
+    problem = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
+class RateLimited(RequestError):
+    """Too many requests for one key in the window; Retry-After says when to come back."""
+
+    http_status = 429
+    problem = "rate-limited"
+    title = "Too many requests"

@@ -19,11 +19,12 @@ from datetime import UTC, datetime
 from functools import cached_property, lru_cache
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from compliance import shapes
+from compliance.access import ApiKeys
 from compliance.checks import file_page, record, text_page, url_page
 from compliance.detect.align import align
 from compliance.detect.fingerprint import encode, fingerprint, shingle_hashes, window_minima
@@ -32,7 +33,8 @@ from compliance.detect.normalize import Tokens, token_hashes, tokenize
 from compliance.detect.score import scores, verdict
 from compliance.errors import NotFoundError, RecordError
 from compliance.ingest.our_pages import extract_article
-from compliance.ingest.readers import read_paths, read_text
+from compliance.ingest.readers import article_from_json, read_paths, read_text
+from compliance.jobs import CheckJobs
 from compliance.policy.partners import checked_partner
 from compliance.records import (
     Action,
@@ -44,12 +46,14 @@ from compliance.records import (
     CheckReport,
     EncodedFingerprint,
     Finding,
+    FindingQuery,
     IngestReport,
     Match,
     PackCheck,
     Partner,
     Passage,
     Recheck,
+    UpsertStatus,
 )
 from compliance.settings import Settings, sqlite_path
 from compliance.store import Store
@@ -118,6 +122,8 @@ class Archive:
         self.close()
 
     def close(self) -> None:
+        if "check_jobs" in self.__dict__:  # running background checks finish first
+            self.check_jobs.close()
         self.store.close()
 
     @property
@@ -333,6 +339,39 @@ class Archive:
 
         return verify_captures(self.store, self.settings, ids)
 
+    # --- What the JSON API asks besides checks: keys, background jobs, listings, one article ---
+
+    @cached_property
+    def api_keys(self) -> ApiKeys:
+        """The keys of the JSON API."""
+        return ApiKeys(self.store)
+
+    @cached_property
+    def check_jobs(self) -> CheckJobs:
+        """URL checks run in the background (a thread pool, started on first use)."""
+        return CheckJobs(self)
+
+    def find_findings(self, query: FindingQuery) -> list[Finding]:
+        """The findings passing `query`, by id, without their sightings."""
+        return self.store.find_findings(query)
+
+    def article(self, article_id: int) -> Article:
+        """The article with this id; NotFoundError if there is none."""
+        found = self.store.get_article(article_id)
+        if found is None:
+            raise NotFoundError(f"no article with id {article_id}")
+        return found
+
+    def save_article(self, item: ArticleInput) -> tuple[Article, UpsertStatus]:
+        """Store one article (by url: a new one, or an update) and index it at once."""
+        [(article, status)] = self.store.upsert_articles([(item, self._fingerprinter(item))])
+        self.sync_index()
+        return article, status
+
+    def capture(self, capture_id: int) -> Capture | None:
+        """The capture with this id, or None."""
+        return self.store.get_capture(capture_id)
+
     def _fingerprinter(self, item: ArticleInput) -> Callable[[], EncodedFingerprint]:
         return lambda: encode(fingerprint(item.body, self.settings), item.url)
 
@@ -345,6 +384,11 @@ def read_articles(
 ) -> Iterator[ArticleInput | RecordError]:
     """One `ArticleInput` or `RecordError` per record of the given files and folders, in order."""
     return read_paths(paths, settings)
+
+
+def article_from_dict(value: Any, settings: Settings) -> ArticleInput:
+    """One article given as a parsed JSON object (an API request), checked as ingest checks records."""
+    return article_from_json(value, settings)
 
 
 def read_page_text(path: str | os.PathLike[str], settings: Settings) -> str:

@@ -97,6 +97,13 @@ class Settings:
     notice_signatory: str = ""  # who signs notices; empty: the approver
     notice_deadline_days: int = 8  # days a notice gives the other side to comply
     recheck_days: tuple[int, ...] = (2, 7, 30)  # re-checks of confirmed and notified cases, in days
+    # The JSON API (web/api/).
+    api_rate_limit: str = "300/minute"  # per API key, Flask-Limiter's notation ("10/second;300/minute")
+    ratelimit_storage_url: str = ""  # empty: counted in memory, per process; redis://… to share
+    api_max_request_bytes: int = 12 * 1024 * 1024  # a larger request body is refused (413)
+    api_check_wait: float = 5.0  # seconds a URL check may take before the API answers 202 and a job
+    api_workers: int = 2  # threads running background URL checks in each web process
+    webhook_secret: str = field(default="", repr=False)  # HMAC-SHA256 key signing webhook calls
 
     def __post_init__(self) -> None:
         positive = (
@@ -117,6 +124,8 @@ class Settings:
             "repeat_offender_articles",
             "repeat_offender_days",
             "notice_deadline_days",
+            "api_max_request_bytes",
+            "api_workers",
         )
         for name in positive:
             value = getattr(self, name)
@@ -145,6 +154,8 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 < value < math.inf:
                 raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
+        if self.api_check_wait < 0:
+            raise ConfigurationError(f"api_check_wait must be >= 0, got {self.api_check_wait!r}")
 
     def _check_alignment(self) -> None:
         words = self.sentence_words

@@ -39,6 +39,11 @@ SEAMS = {
     "jinja2": ("compliance/cases/notices.py", "compliance/cases/report.py"),
     "weasyprint": ("compliance/cases/report.py",),
     "argon2": ("compliance/users.py",),
+    "apiflask": ("web/",),
+    "werkzeug": ("web/",),
+    "marshmallow": ("web/api/",),
+    "flask_limiter": ("web/api/limits.py",),
+    "limits": ("web/api/limits.py",),
 }
 # The detection engine: text in, passages and scores out; it knows nothing of where text comes from.
 DETECT_MUST_NOT_IMPORT = (

@@ -231,3 +231,28 @@ def _read_body(response: requests.Response, url: str, settings: Settings) -> byt
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         raise ConnectionFailed(f"connection broken while reading {url}: {_short(exc)}") from None
     return b"".join(chunks)
+
+
+# --- one outgoing POST (webhook calls) ------------------------------------------------------------
+
+
+def post(url: str, body: bytes, headers: Mapping[str, str], settings: Settings) -> int:
+    """POST `body` to a vetted `url` once, redirects not followed; the response status.
+
+    The same rules as a fetch: only http(s), no unsafe address (checked after resolution), the
+    connection pinned to the vetted address, bounded time.
+    """
+    locate(url, settings)
+    session = new_session()
+    with session:
+        try:
+            prepared = session.prepare_request(
+                requests.Request("POST", url, data=body, headers=dict(headers))
+            )
+        except (requests.exceptions.RequestException, ValueError) as exc:
+            raise FetchRefused(f"refused {url!r}: {_short(exc)}") from None
+        target = vet(prepared.url or url, settings)
+        prepared.headers["Host"] = target.host_header
+        setattr(prepared, _TARGET, target)
+        with _response(session, prepared, target, settings) as response:
+            return response.status_code

@@ -18,6 +18,7 @@ import click
 
 from compliance import __version__
 from compliance.cli import (
+    apikeys,
     audit,
     cases,
     check,
@@ -31,7 +32,7 @@ from compliance.cli import (
     users,
 )
 
-GROUPS = (ingest, check, evidence, findings, partners, demo, cases, notices, users, audit)
+GROUPS = (ingest, check, evidence, findings, partners, demo, cases, notices, users, audit, apikeys)
 
 
 @click.group(cls=output.ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})

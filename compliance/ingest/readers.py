@@ -247,6 +247,11 @@ _READERS: dict[str, Callable[[Path, bytes, Settings], Iterator[Record]]] = {
 # --- JSON objects to records ------------------------------------------------------------------
 
 
+def article_from_json(value: Any, settings: Settings | None = None) -> ArticleInput:
+    """One parsed JSON object to an `ArticleInput`, checked as ingest checks every record."""
+    return _record(value, settings or Settings())
+
+
 def _record_or_error(value: Any, source: str, line: int | None, settings: Settings) -> Record:
     try:
         return _record(value, settings)

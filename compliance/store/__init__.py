@@ -22,6 +22,9 @@ The package, one job a module:
     notices.py       │ (notices drafted from cases)
     audit.py         ┘ (the hash-chained, append-only audit log)
     workflow.py      `WorkflowStore`: the workflow's calls, each change with its audit entry
+    apikeys.py       │ (keys of the JSON API, by hash)
+    check_jobs.py    ┘ (URL checks run in the background)
+    findings_query.py  finding listings: filters and a cursor
     __init__.py      `Store`: opens the sessions (one transaction a call) and delegates
 
 A new aggregate follows the same pattern: its rows in tables.py (and a migration), a module of
@@ -47,10 +50,15 @@ from sqlalchemy.pool import StaticPool
 
 from compliance.errors import StorageError
 from compliance.records import (
+    ApiKey,
+    ApiScope,
     Article,
     ArticleInput,
     Capture,
+    CheckJob,
     Finding,
+    FindingQuery,
+    JobState,
     Judged,
     PageRef,
     Partner,
@@ -58,7 +66,16 @@ from compliance.records import (
     UpsertStatus,
 )
 from compliance.settings import Settings
-from compliance.store import articles, captures, findings, fingerprints, partners
+from compliance.store import (
+    apikeys,
+    articles,
+    captures,
+    check_jobs,
+    findings,
+    findings_query,
+    fingerprints,
+    partners,
+)
 from compliance.store.articles import FingerprintSource
 from compliance.store.engine import open_engine
 from compliance.store.shared import now, one_line
@@ -282,3 +299,50 @@ class Store:
         """Delete the partner called `name`."""
         with self._write() as session:
             partners.remove(session, name)
+
+    # --- The JSON API: keys, background checks, finding listings ---
+
+    def find_findings(self, query: FindingQuery) -> list[Finding]:
+        """The findings passing `query`, by id, without their sightings."""
+        with self._read() as session:
+            return findings_query.listing(session, query)
+
+    def add_api_key(self, name: str, prefix: str, key_hash: str, scopes: tuple[ApiScope, ...]) -> ApiKey:
+        """Store a new API key by its hash."""
+        with self._write() as session:
+            return apikeys.add(session, name, prefix, key_hash, scopes)
+
+    def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
+        """The API key with this hash, revoked or not, or None."""
+        with self._read() as session:
+            return apikeys.by_hash(session, key_hash)
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every API key, by id."""
+        with self._read() as session:
+            return apikeys.all_keys(session)
+
+    def revoke_api_key(self, key_id: int) -> ApiKey:
+        """Revoke an API key (NotFoundError for an unknown id)."""
+        with self._write() as session:
+            return apikeys.revoke(session, key_id, now())
+
+    def touch_api_key(self, key_id: int, at: datetime) -> None:
+        """Record when an API key was last used."""
+        with self._write() as session:
+            apikeys.touch(session, key_id, at)
+
+    def add_check_job(self, job: CheckJob) -> CheckJob:
+        """Store a new background check."""
+        with self._write() as session:
+            return check_jobs.add(session, job)
+
+    def check_job(self, job_id: str) -> CheckJob | None:
+        """The background check with this id, or None."""
+        with self._read() as session:
+            return check_jobs.get(session, job_id)
+
+    def update_check_job(self, job_id: str, state: JobState, **outcome: Any) -> CheckJob:
+        """Move a background check to `state` (`at`, `result` or `problem` with it)."""
+        with self._write() as session:
+            return check_jobs.update(session, job_id, state, **outcome)
