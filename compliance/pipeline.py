@@ -43,6 +43,7 @@ from compliance.records import (
     Partner,
     Passage,
 )
+from compliance.review import Reviewing
 from compliance.settings import Settings, sqlite_path
 from compliance.store import Store
 
@@ -90,7 +91,7 @@ def _densest_sharing(body: str, page_shingles: np.ndarray, size: int) -> int:
     return int((shared[span:] - shared[:-span]).max())
 
 
-class Archive:
+class Archive(Reviewing):
     """Our articles, their fingerprints and the passage index, behind one object."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:

@@ -16,7 +16,8 @@ The package, one job a module:
     fingerprints.py  │ open Session, and the translation between its rows and `records` values
     captures.py      │
     findings.py      │ (checked pages, findings and their sightings)
-    partners.py      ┘
+    partners.py      │
+    inbox.py         ┘ (findings by site for the legal team, and their reviews)
     __init__.py      `Store`: opens the sessions (one transaction a call) and delegates
 
 A new aggregate follows the same pattern: its rows in tables.py (and a migration), a module of
@@ -31,7 +32,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
@@ -44,7 +45,12 @@ from compliance.records import (
     Article,
     ArticleInput,
     Capture,
+    Dismissal,
     Finding,
+    FindingLine,
+    InboxFilter,
+    InboxPage,
+    InboxSort,
     Judged,
     PageRef,
     Partner,
@@ -52,7 +58,7 @@ from compliance.records import (
     UpsertStatus,
 )
 from compliance.settings import Settings
-from compliance.store import articles, captures, findings, fingerprints, partners
+from compliance.store import articles, captures, findings, fingerprints, inbox, partners
 from compliance.store.articles import FingerprintSource
 from compliance.store.engine import open_engine
 from compliance.store.shared import now, one_line
@@ -270,3 +276,62 @@ class Store:
         """Delete the partner called `name`."""
         with self._write() as session:
             partners.remove(session, name)
+
+    # --- The inbox: findings by site, and the legal team's reviews ---
+
+    def inbox(self, wanted: InboxFilter, sort: InboxSort, page: int = 1, per_page: int = 50) -> InboxPage:
+        """One page of the inbox: sites with their counts, worst first (or as `sort` says)."""
+        with self._read() as session:
+            return inbox.sites(session, wanted, sort, page, per_page)
+
+    def finding_lines(
+        self, wanted: InboxFilter, limit: int = 500, offset: int = 0, domain: Any = ...
+    ) -> list[FindingLine]:
+        """Findings under `wanted`, worst first; of one site when `domain` is given (None: submitted)."""
+        with self._read() as session:
+            return inbox.lines(session, wanted, limit, offset, domain)
+
+    def finding_lines_of(self, ids: Iterable[int]) -> list[FindingLine]:
+        """The findings with these ids, as lists show them."""
+        with self._read() as session:
+            return inbox.lines_of(session, ids)
+
+    def site_finding_ids(self, domain: str | None, wanted: InboxFilter) -> list[int]:
+        """The ids of a site's findings under `wanted`."""
+        with self._read() as session:
+            return inbox.ids_of_site(session, domain, wanted)
+
+    def dismiss(self, dismissal: Dismissal) -> list[int]:
+        """Set findings aside for a reason; the ids that exist."""
+        with self._write() as session:
+            return inbox.dismiss(session, dismissal, now())
+
+    def reopen(self, ids: Iterable[int]) -> int:
+        """Put set-aside findings back in the inbox; how many there were."""
+        with self._write() as session:
+            return inbox.reopen(session, ids)
+
+    def daily_verdicts(self, since: datetime) -> list[tuple[date, str, int]]:
+        """Findings first seen each day since `since`, per verdict."""
+        with self._read() as session:
+            return inbox.daily_verdicts(session, since)
+
+    def findings_per_article(self, ids: Iterable[int]) -> dict[int, int]:
+        """How many findings each of these articles has."""
+        with self._read() as session:
+            return inbox.findings_per_article(session, ids)
+
+    def sections(self) -> list[str]:
+        """The sections of our articles."""
+        with self._read() as session:
+            return inbox.sections(session)
+
+    def search_articles(self, words: str, limit: int = 50, offset: int = 0) -> list[Article]:
+        """Articles whose title or URL contains `words`, newest first."""
+        with self._read() as session:
+            return articles.search(session, words, limit, offset)
+
+    def removal_delays(self) -> list[float]:
+        """Days from first sight to removal, one per finding seen gone."""
+        with self._read() as session:
+            return inbox.removal_delays(session)

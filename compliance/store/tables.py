@@ -211,6 +211,19 @@ class PartnerRow(Base):
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ReviewRow(Base):
+    """The legal team's review of one finding: set aside, by whom, why (absent: still open)."""
+
+    __tablename__ = "finding_reviews"
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    by: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 # Core tables, for bulk inserts that the ORM would split by key set.
 ARTICLES = Base.metadata.tables["articles"]
 FINGERPRINTS = Base.metadata.tables["fingerprints"]
