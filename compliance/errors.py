@@ -4,7 +4,9 @@ ComplianceError                    exit 1   500  internal
  ├── ConfigurationError            exit 2   500  configuration   a setting is missing or out of range
  ├── InputError                    exit 2   422  invalid-input   a file, record or request is unusable
  │    ├── RecordError              exit 2   422  invalid-record  one record of a batch; the batch goes on
- │    └── NotFoundError            exit 2   404  not-found       an id, URL or name that is not stored
+ │    ├── NotFoundError            exit 2   404  not-found       an id, URL or name that is not stored
+ │    ├── TransitionError          exit 2   409  transition      a case cannot move from its state to that one
+ │    └── PermissionDenied         exit 2   403  forbidden       the acting user's role does not allow it
  ├── FetchError                    exit 2   502  fetch-failed    a URL could not be fetched
  │    ├── FetchRefused             exit 2   422  fetch-refused   never retry: unsafe address, scheme,
  │    │                                                          size, content type, redirect loop
@@ -77,6 +79,22 @@ class NotFoundError(InputError):
     title = "Not found"
 
 
+class TransitionError(InputError):
+    """A case was asked to move where its state does not lead (or without what the move needs)."""
+
+    http_status = 409
+    problem = "transition"
+    title = "Transition not allowed"
+
+
+class PermissionDenied(InputError):
+    """The acting user's role does not allow the action."""
+
+    http_status = 403
+    problem = "forbidden"
+    title = "Forbidden"
+
+
 class FetchError(ComplianceError):
     """A URL was refused or could not be fetched."""
 
@@ -84,6 +102,7 @@ class FetchError(ComplianceError):
     http_status = 502
     problem = "fetch-failed"
     title = "Fetch failed"
+    status: int | None = None  # the HTTP status the server answered, when it answered
 
 
 class FetchRefused(FetchError):

@@ -15,12 +15,15 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import lru_cache
+from datetime import UTC, datetime
+from functools import cached_property, lru_cache
 from itertools import islice
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from compliance import shapes
 from compliance.checks import file_page, record, text_page, url_page
 from compliance.detect.align import align
 from compliance.detect.fingerprint import encode, fingerprint, shingle_hashes, window_minima
@@ -32,16 +35,21 @@ from compliance.ingest.our_pages import extract_article
 from compliance.ingest.readers import read_paths, read_text
 from compliance.policy.partners import checked_partner
 from compliance.records import (
+    Action,
+    Actor,
     Article,
     ArticleInput,
+    AuditNote,
     Capture,
     CheckReport,
     EncodedFingerprint,
     Finding,
     IngestReport,
     Match,
+    PackCheck,
     Partner,
     Passage,
+    Recheck,
 )
 from compliance.review import Reviewing
 from compliance.settings import Settings, sqlite_path
@@ -49,6 +57,10 @@ from compliance.store import Store
 
 if TYPE_CHECKING:
     from compliance.capture.captures import Resolver
+    from compliance.cases.journal import AuditLog
+    from compliance.cases.notices import Notices
+    from compliance.cases.workflow import Cases
+    from compliance.users import Users
 
 log = logging.getLogger(__name__)
 
@@ -249,17 +261,72 @@ class Archive(Reviewing):
             raise NotFoundError(f"no partner called {name!r}")
         return found
 
-    def add_partner(self, partner: Partner) -> Partner:
-        """Store a new partner, its domains checked (no domain shared with another partner)."""
-        return self.store.add_partner(checked_partner(partner))
+    def add_partner(self, partner: Partner, actor: Actor | None = None) -> Partner:
+        """Store a new partner, its domains checked (no domain shared with another partner); audited."""
+        who, checked = self._acting(actor, Action.MANAGE_PARTNERS), checked_partner(partner)
+        note = AuditNote(who.name, "partner.add", f"partner:{checked.name}", shapes.partner(checked))
+        return self.store.workflow.add_partner(checked, note)
 
-    def update_partner(self, name: str, partner: Partner) -> Partner:
-        """Replace the partner called `name`."""
-        return self.store.update_partner(name, checked_partner(partner))
+    def update_partner(self, name: str, partner: Partner, actor: Actor | None = None) -> Partner:
+        """Replace the partner called `name`; audited."""
+        who, checked = self._acting(actor, Action.MANAGE_PARTNERS), checked_partner(partner)
+        note = AuditNote(who.name, "partner.update", f"partner:{name}", shapes.partner(checked))
+        return self.store.workflow.update_partner(name, checked, note)
 
-    def remove_partner(self, name: str) -> None:
-        """Delete the partner called `name`."""
-        self.store.remove_partner(name)
+    def remove_partner(self, name: str, actor: Actor | None = None) -> None:
+        """Delete the partner called `name`; audited."""
+        who = self._acting(actor, Action.MANAGE_PARTNERS)
+        self.store.workflow.remove_partner(name, AuditNote(who.name, "partner.remove", f"partner:{name}"))
+
+    # --- The legal workflow (compliance.cases): every call names the Actor who acts ---
+
+    @cached_property
+    def users(self) -> Users:
+        """Users, their roles, and the Actor a user name stands for."""
+        from compliance.users import Users
+
+        return Users(self.store)
+
+    @cached_property
+    def cases(self) -> Cases:
+        """Cases over findings: opened, moved through the state machine, assigned, annotated."""
+        from compliance.cases.workflow import Cases
+
+        return Cases(self.store)
+
+    @cached_property
+    def notices(self) -> Notices:
+        """Notices drafted from cases, approved by a second person, sent with proof."""
+        from compliance.cases.notices import Notices
+
+        return Notices(self.store, self.settings)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The hash-chained, append-only audit log."""
+        from compliance.cases.journal import AuditLog
+
+        return AuditLog(self.store)
+
+    def evidence_pack(self, actor: Actor, case_id: int, out: str | os.PathLike[str] | None = None) -> Path:
+        """Write the case's evidence pack (ZIP: WARCs, report, manifest); its path. Audited."""
+        from compliance.cases.packs import export_pack
+
+        return export_pack(self, actor, case_id, Path(out) if out else None)
+
+    def recheck_due(self, now: datetime | None = None, actor: Actor | None = None) -> list[Recheck]:
+        """Check again the pages of every case whose re-check is due (the scheduler calls this)."""
+        from compliance.cases.recheck import recheck_due
+
+        return recheck_due(self, now or datetime.now(UTC), actor)
+
+    def _acting(self, actor: Actor | None, action: Action) -> Actor:
+        """`actor` (or, with none, the local operator before any user exists) once allowed `action`."""
+        from compliance.cases.permissions import require
+
+        who = actor if actor is not None else self.users.actor(None)
+        require(who, action)
+        return who
 
     def verify_captures(self, ids: Sequence[int] = ()) -> list[tuple[Capture, str | None]]:
         """Every capture (or those of `ids`) with None when its WARC is intact, else why not."""
@@ -284,6 +351,13 @@ def read_articles(
 def read_page_text(path: str | os.PathLike[str], settings: Settings) -> str:
     """The text of one UTF-8 plain-text page ("-": stdin), exactly as decoded, BOM dropped."""
     return read_text(path, settings)
+
+
+def verify_pack(path: str | os.PathLike[str]) -> PackCheck:
+    """Check an evidence pack by itself (no database): every file against its manifest."""
+    from compliance.cases.packs import verify_pack as verify
+
+    return verify(Path(path))
 
 
 def _batches(items: Iterable[ArticleInput | RecordError], size: int) -> Iterator[list]:

@@ -89,6 +89,13 @@ class Settings:
     max_redirects: int = 5
     evidence_dir: str = ""  # empty: ./var/evidence
 
+    # Cases and notices (compliance.cases).
+    publisher_name: str = ""  # who sends notices; empty: the first of publisher_names
+    publisher_contact: str = ""  # the address notices give for answers
+    notice_signatory: str = ""  # who signs notices; empty: the approver
+    notice_deadline_days: int = 8  # days a notice gives the other side to comply
+    recheck_days: tuple[int, ...] = (2, 7, 30)  # re-checks of confirmed and notified cases, in days
+
     def __post_init__(self) -> None:
         positive = (
             "shingle_size",
@@ -104,6 +111,7 @@ class Settings:
             "snippet_max_words",
             "repeat_offender_articles",
             "repeat_offender_days",
+            "notice_deadline_days",
         )
         for name in positive:
             value = getattr(self, name)
@@ -119,6 +127,9 @@ class Settings:
         if self.substantial_coverage > self.full_coverage:
             raise ConfigurationError("substantial_coverage must not exceed full_coverage")
         self._check_policy()
+        days = self.recheck_days
+        if any(not isinstance(d, int) or d < 1 for d in days) or list(days) != sorted(set(days)):
+            raise ConfigurationError(f"recheck_days must be increasing positive integers, got {days!r}")
         if not self.database_url:
             raise ConfigurationError("database_url must not be empty")
         if self.index_refresh < 0:
@@ -231,6 +242,8 @@ def sqlite_path(database_url: str) -> Path | None:
 def _parse(name: str, raw: str, annotation: Any) -> Any:
     kind = str(annotation)
     try:
+        if "tuple[int" in kind:
+            return tuple(int(part) for part in raw.split(",") if part.strip())
         if "tuple" in kind:
             return tuple(part.strip() for part in raw.split(",") if part.strip())
         if kind == "int":

@@ -36,6 +36,9 @@ SEAMS = {
     "warcio": ("compliance/capture/evidence.py",),
     "pypdf": ("compliance/capture/documents.py",),
     "tld": ("compliance/policy/domains.py",),
+    "jinja2": ("compliance/cases/notices.py", "compliance/cases/report.py"),
+    "weasyprint": ("compliance/cases/report.py",),
+    "argon2": ("compliance/users.py",),
 }
 # The detection engine: text in, passages and scores out; it knows nothing of where text comes from.
 DETECT_MUST_NOT_IMPORT = (

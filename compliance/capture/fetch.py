@@ -150,8 +150,11 @@ def _status_error(exchange: Exchange, headers: Mapping[str, str], url: str) -> F
     """The error for a final status outside 2xx: FetchFailed if the server may answer later."""
     message = f"HTTP {exchange.status} {exchange.reason} from {url}".strip()
     if exchange.status < 500 and exchange.status not in LATER_STATUSES:
-        return FetchError(message)
+        refused = FetchError(message)
+        refused.status = exchange.status  # a re-check reads 404 and 410 as "the copy is gone"
+        return refused
     error = FetchFailed(message)
+    error.status = exchange.status
     error.retry_after = _retry_after(headers.get("Retry-After", ""))
     return error
 

@@ -17,9 +17,21 @@ import logging
 import click
 
 from compliance import __version__
-from compliance.cli import check, demo, evidence, findings, ingest, output, partners
+from compliance.cli import (
+    audit,
+    cases,
+    check,
+    demo,
+    evidence,
+    findings,
+    ingest,
+    notices,
+    output,
+    partners,
+    users,
+)
 
-GROUPS = (ingest, check, evidence, findings, partners, demo)
+GROUPS = (ingest, check, evidence, findings, partners, demo, cases, notices, users, audit)
 
 
 @click.group(cls=output.ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})

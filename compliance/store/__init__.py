@@ -17,7 +17,12 @@ The package, one job a module:
     captures.py      │
     findings.py      │ (checked pages, findings and their sightings)
     partners.py      │
-    inbox.py         ┘ (findings by site for the legal team, and their reviews)
+    inbox.py         │ (findings by site for the legal team, and their reviews)
+    users.py         │ (users of the workflow, their roles and password hashes)
+    cases.py         │ (cases, the findings they hold, their history)
+    notices.py       │ (notices drafted from cases)
+    audit.py         ┘ (the hash-chained, append-only audit log)
+    workflow.py      `WorkflowStore`: the workflow's calls, each change with its audit entry
     __init__.py      `Store`: opens the sessions (one transaction a call) and delegates
 
 A new aggregate follows the same pattern: its rows in tables.py (and a migration), a module of
@@ -33,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from datetime import date, datetime
+from functools import cached_property
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
@@ -62,6 +68,7 @@ from compliance.store import articles, captures, findings, fingerprints, inbox, 
 from compliance.store.articles import FingerprintSource
 from compliance.store.engine import open_engine
 from compliance.store.shared import now, one_line
+from compliance.store.workflow import WorkflowStore
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +93,11 @@ class Store:
     def close(self) -> None:
         """Close every pooled connection."""
         self._engine.dispose()
+
+    @cached_property
+    def workflow(self) -> WorkflowStore:
+        """Users, cases, notices, audited partners and the audit log, on this store's sessions."""
+        return WorkflowStore(self._read, self._write)
 
     def __enter__(self) -> Self:
         return self
