@@ -28,10 +28,11 @@ from compliance.cli import (
     notices,
     output,
     partners,
+    serve,
     users,
 )
 
-GROUPS = (ingest, check, evidence, findings, partners, demo, cases, notices, users, audit)
+GROUPS = (ingest, check, evidence, findings, partners, demo, cases, notices, users, audit, serve)
 
 
 @click.group(cls=output.ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -18,6 +18,7 @@ The package, one job a module:
     findings.py      │ (checked pages, findings and their sightings)
     partners.py      │
     inbox.py         │ (findings by site for the legal team, and their reviews)
+    logins.py        │ (failed sign-ins and account locks)
     users.py         │ (users of the workflow, their roles and password hashes)
     cases.py         │ (cases, the findings they hold, their history)
     notices.py       │ (notices drafted from cases)
@@ -37,7 +38,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -64,7 +65,7 @@ from compliance.records import (
     UpsertStatus,
 )
 from compliance.settings import Settings
-from compliance.store import articles, captures, findings, fingerprints, inbox, partners
+from compliance.store import articles, captures, findings, fingerprints, inbox, logins, partners
 from compliance.store.articles import FingerprintSource
 from compliance.store.engine import open_engine
 from compliance.store.shared import now, one_line
@@ -347,3 +348,20 @@ class Store:
         """Days from first sight to removal, one per finding seen gone."""
         with self._read() as session:
             return inbox.removal_delays(session)
+
+    # --- Failed sign-ins ---
+
+    def login_locked_until(self, name: str) -> datetime | None:
+        """Until when the account `name` is locked, or None."""
+        with self._read() as session:
+            return logins.locked_until(session, name, now())
+
+    def login_failed(self, name: str, limit: int, lock: timedelta) -> datetime | None:
+        """Count a failed sign-in of `name`; the lock's end if it is now locked."""
+        with self._write() as session:
+            return logins.failed(session, name, now(), limit, lock)
+
+    def login_succeeded(self, name: str) -> None:
+        """Forget the failed sign-ins of `name`."""
+        with self._write() as session:
+            logins.succeeded(session, name)

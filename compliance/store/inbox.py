@@ -250,7 +250,9 @@ def findings_per_article(session: Session, ids: Iterable[int]) -> dict[int, int]
     counts: dict[int, int] = {}
     for part in chunks(sorted(set(ids))):
         query = select(FindingRow.article_id, func.count()).where(FindingRow.article_id.in_(part))
-        counts.update(session.execute(query.group_by(FindingRow.article_id)).tuples().all())
+        counts.update(
+            {article: count for article, count in session.execute(query.group_by(FindingRow.article_id))}
+        )
     return counts
 
 

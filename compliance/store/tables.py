@@ -224,6 +224,19 @@ class ReviewRow(Base):
     by: Mapped[str] = mapped_column(Text)
     note: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginRow(Base):
+    """Failed sign-ins of one account name, and until when it is locked (absent: none failed)."""
+
+    __tablename__ = "login_failures"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    failures: Mapped[int]
+    last_failure: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class UserRow(Base):
     """A user of the workflow: a role and an argon2 password hash; disabled, never deleted."""
 

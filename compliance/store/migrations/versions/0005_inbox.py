@@ -1,4 +1,4 @@
-"""Inbox: the legal team's review of each finding (set aside, by whom, why).
+"""Inbox: the legal team's review of each finding (set aside, by whom, why); failed sign-ins.
 
 Revision ID: 0005
 Revises: 0003
@@ -34,8 +34,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("finding_id", name="pk_finding_reviews"),
     )
     op.create_index("ix_finding_reviews_state", "finding_reviews", ["state"])
+    op.create_table(
+        "login_failures",
+        sa.Column("name", sa.Text(), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("last_failure", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("name", name="pk_login_failures"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("login_failures")
     op.drop_index("ix_finding_reviews_state", table_name="finding_reviews")
     op.drop_table("finding_reviews")
