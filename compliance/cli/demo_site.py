@@ -14,6 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 SITE = Path(__file__).resolve().parents[2] / "fixtures" / "demo-site"
+# One port from run to run, so that checking the demo again sights the same pages (their URLs are
+# their keys) instead of adding new ones; another free port if it is taken.
+PORT = 5081
 
 
 @dataclass(frozen=True)
@@ -56,9 +59,12 @@ class _Pages(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def served() -> Iterator[DemoSite]:
-    """The demo site on 127.0.0.1 (a free port) while the block runs."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
+def served(port: int = PORT) -> Iterator[DemoSite]:
+    """The demo site on 127.0.0.1 (`port`, else a free one) while the block runs."""
+    try:
+        server = ThreadingHTTPServer(("127.0.0.1", port), _Pages)
+    except OSError:
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
