@@ -55,6 +55,7 @@ from compliance.records import (
     Recheck,
     UpsertStatus,
 )
+from compliance.review import Reviewing
 from compliance.settings import Settings, sqlite_path
 from compliance.store import Store
 
@@ -106,7 +107,7 @@ def _densest_sharing(body: str, page_shingles: np.ndarray, size: int) -> int:
     return int((shared[span:] - shared[:-span]).max())
 
 
-class Archive:
+class Archive(Reviewing):
     """Our articles, their fingerprints and the passage index, behind one object."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
@@ -355,22 +356,11 @@ class Archive:
         """The findings passing `query`, by id, without their sightings."""
         return self.store.find_findings(query)
 
-    def article(self, article_id: int) -> Article:
-        """The article with this id; NotFoundError if there is none."""
-        found = self.store.get_article(article_id)
-        if found is None:
-            raise NotFoundError(f"no article with id {article_id}")
-        return found
-
     def save_article(self, item: ArticleInput) -> tuple[Article, UpsertStatus]:
         """Store one article (by url: a new one, or an update) and index it at once."""
         [(article, status)] = self.store.upsert_articles([(item, self._fingerprinter(item))])
         self.sync_index()
         return article, status
-
-    def capture(self, capture_id: int) -> Capture | None:
-        """The capture with this id, or None."""
-        return self.store.get_capture(capture_id)
 
     def _fingerprinter(self, item: ArticleInput) -> Callable[[], EncodedFingerprint]:
         return lambda: encode(fingerprint(item.body, self.settings), item.url)

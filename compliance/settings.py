@@ -91,6 +91,10 @@ class Settings:
     max_redirects: int = 5
     evidence_dir: str = ""  # empty: ./var/evidence
 
+    # Dashboard sign-in: this many wrong passwords in a row lock the account for this long.
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+
     # Cases and notices (compliance.cases).
     publisher_name: str = ""  # who sends notices; empty: the first of publisher_names
     publisher_contact: str = ""  # the address notices give for answers
@@ -123,6 +127,8 @@ class Settings:
             "snippet_max_words",
             "repeat_offender_articles",
             "repeat_offender_days",
+            "login_max_failures",
+            "login_lock_minutes",
             "notice_deadline_days",
             "api_max_request_bytes",
             "api_workers",

@@ -23,6 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 OURS = ("compliance", "web")
 SEAMS = {
     "flask": ("web/",),
+    "flask_login": ("web/auth.py", "web/dashboard/"),
+    "flask_wtf": ("web/security.py", "web/auth.py", "web/errors.py"),
+    "wtforms": ("web/auth.py",),
+    "flask_babel": ("web/",),
     "click": ("compliance/cli/",),
     "requests": ("compliance/capture/transport.py",),
     "urllib3": ("compliance/capture/transport.py",),

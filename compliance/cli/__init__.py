@@ -29,10 +29,11 @@ from compliance.cli import (
     notices,
     output,
     partners,
+    serve,
     users,
 )
 
-GROUPS = (ingest, check, evidence, findings, partners, demo, cases, notices, users, audit, apikeys)
+GROUPS = (ingest, check, evidence, findings, partners, demo, cases, notices, users, audit, apikeys, serve)
 
 
 @click.group(cls=output.ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})

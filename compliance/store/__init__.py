@@ -17,6 +17,8 @@ The package, one job a module:
     captures.py      │
     findings.py      │ (checked pages, findings and their sightings)
     partners.py      │
+    inbox.py         │ (findings by site for the legal team, and their reviews)
+    logins.py        │ (failed sign-ins and account locks)
     users.py         │ (users of the workflow, their roles and password hashes)
     cases.py         │ (cases, the findings they hold, their history)
     notices.py       │ (notices drafted from cases)
@@ -39,7 +41,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from functools import cached_property
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
@@ -56,8 +58,13 @@ from compliance.records import (
     ArticleInput,
     Capture,
     CheckJob,
+    Dismissal,
     Finding,
+    FindingLine,
     FindingQuery,
+    InboxFilter,
+    InboxPage,
+    InboxSort,
     JobState,
     Judged,
     PageRef,
@@ -74,6 +81,8 @@ from compliance.store import (
     findings,
     findings_query,
     fingerprints,
+    inbox,
+    logins,
     partners,
 )
 from compliance.store.articles import FingerprintSource
@@ -346,3 +355,79 @@ class Store:
         """Move a background check to `state` (`at`, `result` or `problem` with it)."""
         with self._write() as session:
             return check_jobs.update(session, job_id, state, **outcome)
+
+    # --- The inbox: findings by site, and the legal team's reviews ---
+
+    def inbox(self, wanted: InboxFilter, sort: InboxSort, page: int = 1, per_page: int = 50) -> InboxPage:
+        """One page of the inbox: sites with their counts, worst first (or as `sort` says)."""
+        with self._read() as session:
+            return inbox.sites(session, wanted, sort, page, per_page)
+
+    def finding_lines(
+        self, wanted: InboxFilter, limit: int = 500, offset: int = 0, domain: Any = ...
+    ) -> list[FindingLine]:
+        """Findings under `wanted`, worst first; of one site when `domain` is given (None: submitted)."""
+        with self._read() as session:
+            return inbox.lines(session, wanted, limit, offset, domain)
+
+    def finding_lines_of(self, ids: Iterable[int]) -> list[FindingLine]:
+        """The findings with these ids, as lists show them."""
+        with self._read() as session:
+            return inbox.lines_of(session, ids)
+
+    def site_finding_ids(self, domain: str | None, wanted: InboxFilter) -> list[int]:
+        """The ids of a site's findings under `wanted`."""
+        with self._read() as session:
+            return inbox.ids_of_site(session, domain, wanted)
+
+    def dismiss(self, dismissal: Dismissal) -> list[int]:
+        """Set findings aside for a reason; the ids that exist."""
+        with self._write() as session:
+            return inbox.dismiss(session, dismissal, now())
+
+    def reopen(self, ids: Iterable[int]) -> int:
+        """Put set-aside findings back in the inbox; how many there were."""
+        with self._write() as session:
+            return inbox.reopen(session, ids)
+
+    def daily_verdicts(self, since: datetime) -> list[tuple[date, str, int]]:
+        """Findings first seen each day since `since`, per verdict."""
+        with self._read() as session:
+            return inbox.daily_verdicts(session, since)
+
+    def findings_per_article(self, ids: Iterable[int]) -> dict[int, int]:
+        """How many findings each of these articles has."""
+        with self._read() as session:
+            return inbox.findings_per_article(session, ids)
+
+    def sections(self) -> list[str]:
+        """The sections of our articles."""
+        with self._read() as session:
+            return inbox.sections(session)
+
+    def search_articles(self, words: str, limit: int = 50, offset: int = 0) -> list[Article]:
+        """Articles whose title or URL contains `words`, newest first."""
+        with self._read() as session:
+            return articles.search(session, words, limit, offset)
+
+    def removal_delays(self) -> list[float]:
+        """Days from first sight to removal, one per finding seen gone."""
+        with self._read() as session:
+            return inbox.removal_delays(session)
+
+    # --- Failed sign-ins ---
+
+    def login_locked_until(self, name: str) -> datetime | None:
+        """Until when the account `name` is locked, or None."""
+        with self._read() as session:
+            return logins.locked_until(session, name, now())
+
+    def login_failed(self, name: str, limit: int, lock: timedelta) -> datetime | None:
+        """Count a failed sign-in of `name`; the lock's end if it is now locked."""
+        with self._write() as session:
+            return logins.failed(session, name, now(), limit, lock)
+
+    def login_succeeded(self, name: str) -> None:
+        """Forget the failed sign-ins of `name`."""
+        with self._write() as session:
+            logins.succeeded(session, name)

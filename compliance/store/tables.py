@@ -214,6 +214,30 @@ class PartnerRow(Base):
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ReviewRow(Base):
+    """The legal team's review of one finding: set aside, by whom, why (absent: still open)."""
+
+    __tablename__ = "finding_reviews"
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    by: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginRow(Base):
+    """Failed sign-ins of one account name, and until when it is locked (absent: none failed)."""
+
+    __tablename__ = "login_failures"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    failures: Mapped[int]
+    last_failure: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class UserRow(Base):
     """A user of the workflow: a role and an argon2 password hash; disabled, never deleted."""
 

@@ -59,6 +59,6 @@ def get_finding(finding_id: int) -> Any:
     if found is None:
         raise NotFoundError(f"no finding with id {finding_id}")
     document = shapes.finding(found)
-    capture = archive.capture(found.capture_id) if found.capture_id is not None else None
+    capture = archive.captures([found.capture_id]).get(found.capture_id) if found.capture_id else None
     document["capture"] = shapes.capture(capture) if capture is not None else None
     return document

@@ -82,7 +82,7 @@ def from_http_error(error: HTTPError) -> Response:
 def init_app(app: APIFlask) -> None:
     """Register the app-wide handlers: APIFlask's errors, and HTTP errors under /api/."""
     app.error_processor(from_http_error)
-    app.register_error_handler(HTTPException, _http_exception)
+    app.register_error_handler(HTTPException, http_exception)
     app.register_error_handler(InternalServerError, _internal)
 
 
@@ -97,8 +97,14 @@ def compliance_error(error: ComplianceError) -> Response:
     return response(error)
 
 
-def _http_exception(error: HTTPException) -> Any:
-    if not request.path.startswith(PREFIX):
+def under_api() -> bool:
+    """Whether the current request is one of the API's."""
+    return request.path.startswith(PREFIX)
+
+
+def http_exception(error: HTTPException) -> Any:
+    """An HTTP error under /api/ as a problem; elsewhere left to the dashboard's pages."""
+    if not under_api():
         return error
     headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     return response(error_for(error.code or 500, error.description or error.name), headers)
