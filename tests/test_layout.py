@@ -36,6 +36,11 @@ SEAMS = {
     "warcio": ("compliance/capture/evidence.py",),
     "pypdf": ("compliance/capture/documents.py",),
     "tld": ("compliance/policy/domains.py",),
+    "protego": ("compliance/scans/politeness.py",),
+    "feedparser": ("compliance/scans/discovery.py",),
+    "defusedxml": ("compliance/scans/discovery.py",),
+    "courlan": ("compliance/scans/discovery.py",),
+    "apscheduler": ("compliance/scans/schedule.py",),
 }
 # The detection engine: text in, passages and scores out; it knows nothing of where text comes from.
 DETECT_MUST_NOT_IMPORT = (

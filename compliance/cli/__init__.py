@@ -17,9 +17,9 @@ import logging
 import click
 
 from compliance import __version__
-from compliance.cli import check, demo, evidence, findings, ingest, output, partners
+from compliance.cli import check, demo, evidence, findings, ingest, output, partners, scan, sites
 
-GROUPS = (ingest, check, evidence, findings, partners, demo)
+GROUPS = (ingest, check, evidence, findings, partners, sites, scan, demo)
 
 
 @click.group(cls=output.ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})

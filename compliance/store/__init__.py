@@ -16,7 +16,9 @@ The package, one job a module:
     fingerprints.py  │ open Session, and the translation between its rows and `records` values
     captures.py      │
     findings.py      │ (checked pages, findings and their sightings)
-    partners.py      ┘
+    partners.py      │
+    sites.py         │ (watched sites and the lease of a running scan)
+    scans.py         ┘ (scans, each page's outcome, each watched page's last fetch)
     __init__.py      `Store`: opens the sessions (one transaction a call) and delegates
 
 A new aggregate follows the same pattern: its rows in tables.py (and a migration), a module of
@@ -49,10 +51,15 @@ from compliance.records import (
     PageRef,
     Partner,
     Recorded,
+    Scan,
+    ScanPage,
+    ScanState,
+    ScanStep,
+    Site,
     UpsertStatus,
 )
 from compliance.settings import Settings
-from compliance.store import articles, captures, findings, fingerprints, partners
+from compliance.store import articles, captures, findings, fingerprints, partners, scans, sites
 from compliance.store.articles import FingerprintSource
 from compliance.store.engine import open_engine
 from compliance.store.shared import now, one_line
@@ -220,13 +227,27 @@ class Store:
     # --- Pages, findings and their sightings ---
 
     def record_check(
-        self, page: PageRef, text: str, judged: list[Judged], capture_id: int | None = None
+        self,
+        page: PageRef,
+        text: str,
+        judged: list[Judged],
+        capture_id: int | None = None,
+        step: ScanStep | None = None,
     ) -> tuple[PageRef, list[Recorded], list[int]]:
-        """Store one check of `page` in one transaction: (the page with its id, recorded, gone ids)."""
+        """Store one check of `page` in one transaction: (the page with its id, recorded, gone ids).
+
+        A scan's `step` (the page's outcome) is stored in the same transaction, with the findings
+        recorded: a scan killed at any moment has either both or neither.
+        """
         at = now()
         with self._write() as session:
             stored = findings.save_page(session, page, text, at)
             recorded, gone = findings.record(session, stored, judged, capture_id, at)
+            if step is not None:
+                found = tuple(r.finding_id for r in recorded)
+                new = tuple(r.finding_id for r in recorded if r.new)
+                outcome = replace(step.page, findings=found, new_findings=new)
+                scans.save_page(session, replace(step, page=outcome), at)
         return stored, recorded, gone
 
     def site_article_ids(self, domain: str | None, since: datetime) -> set[int]:
@@ -270,3 +291,75 @@ class Store:
         """Delete the partner called `name`."""
         with self._write() as session:
             partners.remove(session, name)
+
+    # --- Watched sites and their scans ---
+
+    def sites(self) -> list[Site]:
+        """Every watched site, by name."""
+        with self._read() as session:
+            return sites.all_sites(session)
+
+    def site(self, name: str) -> Site | None:
+        """The site called `name`, or None."""
+        with self._read() as session:
+            return sites.by_name(session, name)
+
+    def add_site(self, site: Site) -> Site:
+        """Store a new site (InputError on a taken name)."""
+        with self._write() as session:
+            return sites.add(session, site)
+
+    def update_site(self, name: str, site: Site) -> Site:
+        """Replace the site called `name`."""
+        with self._write() as session:
+            return sites.update_site(session, name, site)
+
+    def remove_site(self, name: str) -> None:
+        """Delete the site called `name` and its scans."""
+        with self._write() as session:
+            sites.remove(session, name)
+
+    def acquire_lease(self, site_id: int, owner: str, until: datetime) -> bool:
+        """Take (or renew) the site's lease until `until`; False if another scan holds it."""
+        with self._write() as session:
+            return sites.acquire_lease(session, site_id, owner, until, now())
+
+    def release_lease(self, site_id: int, owner: str) -> None:
+        """Give the site's lease back."""
+        with self._write() as session:
+            sites.release_lease(session, site_id, owner)
+
+    def open_scan(self, site_id: int) -> tuple[Scan, bool]:
+        """The site's unfinished scan (to resume) or a new one; (scan, resumed)."""
+        with self._write() as session:
+            return scans.open_scan(session, site_id, now())
+
+    def finish_scan(self, scan_id: int, state: ScanState, reason: str | None, discovered: int) -> None:
+        """Close a scan with its final state."""
+        with self._write() as session:
+            scans.finish_scan(session, scan_id, state, reason, discovered, now())
+
+    def save_scan_page(self, step: ScanStep) -> None:
+        """Store the outcome of a page that was not checked (not modified, unchanged, blocked, failed)."""
+        with self._write() as session:
+            scans.save_page(session, step, now())
+
+    def scan_pages(self, scan_id: int) -> list[ScanPage]:
+        """Every page outcome of a scan, in order."""
+        with self._read() as session:
+            return scans.pages(session, scan_id)
+
+    def watched_pages(self, site_id: int) -> dict[str, ScanPage]:
+        """What the last fetch of each of the site's pages said, by URL."""
+        with self._read() as session:
+            return scans.watched(session, site_id)
+
+    def last_scan_started(self, site_id: int) -> datetime | None:
+        """When the site's latest scan started, or None."""
+        with self._read() as session:
+            return scans.last_started(session, site_id)
+
+    def get_scan(self, scan_id: int) -> Scan | None:
+        """The scan with this id, or None."""
+        with self._read() as session:
+            return scans.get(session, scan_id)
