@@ -19,6 +19,7 @@ import hmac
 import json
 import logging
 import smtplib
+import socket
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
@@ -93,7 +94,9 @@ def _mail(digest: dict[str, object], found: list[tuple[str, Recorded]], settings
         filename="digest.json",
     )
     smtp_class = smtplib.SMTP_SSL if settings.smtp_security == "ssl" else smtplib.SMTP
-    with smtp_class(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
+    # The machine's own name for HELO: smtplib's default (getfqdn) is a reverse DNS lookup.
+    local = socket.gethostname() or "localhost"
+    with smtp_class(settings.smtp_host, settings.smtp_port, local, timeout=SMTP_TIMEOUT) as smtp:
         if settings.smtp_security == "starttls":
             smtp.starttls()
         if settings.smtp_user:

@@ -124,8 +124,10 @@ def _sitemap(url: str, body: bytes, kind: str) -> Listing:
     found = [(link, when) for link, when in entries if link]
     if kind == "sitemapindex":
         return Listing(kind, (), tuple(link for link, _ in found))
-    leads = {link: Lead(link, when) for link, when in reversed(found)}  # the first of repeats wins
-    return Listing(kind, tuple(reversed(leads.values())))
+    leads: dict[str, Lead] = {}
+    for link, when in found:
+        leads.setdefault(link, Lead(link, when))  # the first of repeats wins
+    return Listing(kind, tuple(leads.values()))
 
 
 def _entry(url: str, element: ElementTree.Element) -> tuple[str | None, datetime | None]:

@@ -37,6 +37,7 @@ class RobotsUnavailable(FetchFailed):
 class _Gate:
     lock: threading.Lock = field(default_factory=threading.Lock)
     next_at: float = 0.0
+    last_at: float = -1e9  # when the latest request started
     delay: float = 0.0
 
 
@@ -54,7 +55,9 @@ class Hosts:
     def slow_down(self, url: str, delay: float) -> None:
         """Keep at least `delay` seconds between two requests to the host of `url`."""
         gate = self._gate(url)
-        gate.delay = max(gate.delay, delay)
+        with gate.lock:  # a Crawl-delay read from robots.txt applies from that very request on
+            gate.delay = max(gate.delay, delay)
+            gate.next_at = max(gate.next_at, gate.last_at + gate.delay)
 
     def pace(self, url: str) -> None:
         """Wait until a request to the host of `url` may start, and book its start."""
@@ -63,7 +66,8 @@ class Hosts:
             wait = gate.next_at - time.monotonic()
             if wait > 0:
                 time.sleep(wait)
-            gate.next_at = time.monotonic() + gate.delay
+            gate.last_at = time.monotonic()
+            gate.next_at = gate.last_at + gate.delay
 
     def back_off(self, url: str, seconds: float) -> None:
         """No request to the host of `url` for `seconds` (a 429 or 503, its Retry-After)."""
