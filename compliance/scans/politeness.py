@@ -1,6 +1,6 @@
 """How a scan behaves towards the sites it reads: robots.txt, delays, back-off.
 
-    Hosts   one pace per host, shared by every site scanned at once: a request to a host waits
+    Hosts   one pace per host (and port), shared by every site scanned at once: a request to a host waits
             until the host's delay (the site's minimum, or robots.txt's Crawl-delay if longer)
             has passed since the previous request started, and after a 429/503 until its
             Retry-After has passed; the wait happens before every request the fetcher sends,
@@ -23,7 +23,6 @@ from protego import Protego
 
 from compliance.capture.fetch import fetch
 from compliance.errors import FetchError, FetchFailed, FetchRefused
-from compliance.scans.sites import host
 from compliance.settings import Settings
 
 ROBOTS_BYTES = 500 * 1024  # RFC 9309: at least 500 KiB are read, the rest may be ignored
@@ -49,8 +48,9 @@ class Hosts:
         self._gates: dict[str, _Gate] = {}
 
     def _gate(self, url: str) -> _Gate:
+        # Keyed by host and port: two servers on one address are two hosts to be polite to.
         with self._lock:
-            return self._gates.setdefault(host(url), _Gate())
+            return self._gates.setdefault(urlsplit(url).netloc.lower(), _Gate())
 
     def slow_down(self, url: str, delay: float) -> None:
         """Keep at least `delay` seconds between two requests to the host of `url`."""
