@@ -43,6 +43,7 @@ bench: install  ## speed (see bench/RESULTS.md); quality needs ../shared/data
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/check_bench.py
 	$(BIN)/python bench/retrieval_bench.py
+	$(BIN)/python bench/scan_bench.py
 	$(BIN)/python bench/pan.py ../shared/data/pan13-train --out bench/out/pan
 	$(BIN)/python bench/clough.py ../shared/data/clough-stevenson
 

@@ -124,6 +124,7 @@ class FetchFailed(FetchError):
     """The fetch failed for a reason that may pass: timeout, connection error, 5xx, 429."""
 
     retry_after: float | None = None  # seconds, when the server said so
+    status: int | None = None  # the HTTP status, when the server answered (429, 503…)
 
 
 class ExtractionError(ComplianceError):

@@ -31,7 +31,7 @@ from compliance.detect.fingerprint import encode, fingerprint, shingle_hashes, w
 from compliance.detect.index import Decoded, PassageIndex
 from compliance.detect.normalize import Tokens, token_hashes, tokenize
 from compliance.detect.score import scores, verdict
-from compliance.errors import NotFoundError, RecordError
+from compliance.errors import InputError, NotFoundError, RecordError
 from compliance.ingest.our_pages import extract_article
 from compliance.ingest.readers import article_from_json, read_paths, read_text
 from compliance.jobs import CheckJobs
@@ -53,6 +53,8 @@ from compliance.records import (
     Partner,
     Passage,
     Recheck,
+    ScanReport,
+    Site,
     UpsertStatus,
 )
 from compliance.review import Reviewing
@@ -361,6 +363,55 @@ class Archive(Reviewing):
         [(article, status)] = self.store.upsert_articles([(item, self._fingerprinter(item))])
         self.sync_index()
         return article, status
+
+    # --- Watched sites and their scans (compliance.scans) ---
+
+    def sites(self) -> list[Site]:
+        """Every watched site, by name."""
+        return self.store.sites()
+
+    def site(self, name: str) -> Site:
+        """The watched site called `name`; NotFoundError if there is none."""
+        found = self.store.site(name)
+        if found is None:
+            raise NotFoundError(f"no site called {name!r}")
+        return found
+
+    def add_site(self, site: Site) -> Site:
+        """Watch a new site, its settings checked (InputError names the bad one)."""
+        from compliance.scans.sites import checked_site
+
+        return self.store.add_site(checked_site(site))
+
+    def update_site(self, name: str, site: Site) -> Site:
+        """Replace the settings of the site called `name`."""
+        from compliance.scans.sites import checked_site
+
+        return self.store.update_site(name, checked_site(site))
+
+    def remove_site(self, name: str) -> None:
+        """Stop watching the site called `name` (its findings stay)."""
+        self.store.remove_site(name)
+
+    def scan(
+        self, names: Sequence[str] = (), due: bool = False, progress: Callable[[str, str], None] | None = None
+    ) -> ScanReport:
+        """Scan the named sites (all of them if none), only those due with `due`; alerts sent after."""
+        from compliance.scans.run import due_sites, run_scans
+
+        chosen = [self.site(name) for name in dict.fromkeys(names)] or self.sites()
+        if due:
+            ready = {site.name for site in due_sites(self)}
+            chosen = [site for site in chosen if site.name in ready]
+        elif not chosen:
+            raise InputError("no watched site: add one with `compliance sites add NAME --seed URL`")
+        return run_scans(self, chosen, progress)
+
+    def run_scheduler(self) -> None:
+        """Scan every watched site on its schedule, in this process, until interrupted."""
+        from compliance.scans.schedule import run_scheduler
+
+        run_scheduler(self)
 
     def _fingerprinter(self, item: ArticleInput) -> Callable[[], EncodedFingerprint]:
         return lambda: encode(fingerprint(item.body, self.settings), item.url)

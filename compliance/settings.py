@@ -108,6 +108,21 @@ class Settings:
     api_check_wait: float = 5.0  # seconds a URL check may take before the API answers 202 and a job
     api_workers: int = 2  # threads running background URL checks in each web process
     webhook_secret: str = field(default="", repr=False)  # HMAC-SHA256 key signing webhook calls
+    # Scans of watched sites (compliance.scans) and their alerts.
+    scan_workers: int = 4  # sites scanned at once (one request at a time per host in any case)
+    scan_lease_seconds: float = 300.0  # a scan holds its site this long after its last page
+    scan_max_wait: float = 600.0  # longest Retry-After honoured; a longer one fails the page
+    scan_retries: int = 2  # tries after a 429 or 503 answer, per page
+    alert_min_severity: str = "high"  # new findings at or above this level are alerted
+    alert_webhook_url: str = ""  # a JSON digest is POSTed here, signed (X-Compliance-Signature)
+    alert_webhook_secret: str = ""  # the shared HMAC-SHA256 key of that signature
+    alert_email_to: tuple[str, ...] = field(default_factory=tuple)  # digest recipients
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_security: str = "none"  # none | starttls | ssl
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "compliance@localhost"
 
     def __post_init__(self) -> None:
         positive = (
@@ -152,6 +167,7 @@ class Settings:
         days = self.recheck_days
         if any(not isinstance(d, int) or d < 1 for d in days) or list(days) != sorted(set(days)):
             raise ConfigurationError(f"recheck_days must be increasing positive integers, got {days!r}")
+        self._check_scans()
         if not self.database_url:
             raise ConfigurationError("database_url must not be empty")
         if self.index_refresh < 0:
@@ -191,6 +207,25 @@ class Settings:
                 raise ConfigurationError(
                     f"credit_patterns: {pattern!r} is not a regular expression: {exc}"
                 ) from None
+
+    def _check_scans(self) -> None:
+        for name in ("scan_workers", "scan_retries", "smtp_port"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < (0 if name == "scan_retries" else 1):
+                raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("scan_lease_seconds", "scan_max_wait"):
+            if not getattr(self, name) > 0:
+                raise ConfigurationError(f"{name} must be positive, got {getattr(self, name)!r}")
+        levels = ("none", "low", "medium", "high", "critical")
+        if self.alert_min_severity not in levels:
+            raise ConfigurationError(
+                f"alert_min_severity must be one of {', '.join(levels)}, got {self.alert_min_severity!r}"
+            )
+        if self.smtp_security not in ("none", "starttls", "ssl"):
+            choices = "smtp_security must be none, starttls or ssl"
+            raise ConfigurationError(f"{choices}, got {self.smtp_security!r}")
+        if self.alert_webhook_url and not self.alert_webhook_secret:
+            raise ConfigurationError("alert_webhook_url needs alert_webhook_secret: the digest is signed")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

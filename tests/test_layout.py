@@ -48,6 +48,11 @@ SEAMS = {
     "marshmallow": ("web/api/",),
     "flask_limiter": ("web/api/limits.py",),
     "limits": ("web/api/limits.py",),
+    "protego": ("compliance/scans/politeness.py",),
+    "feedparser": ("compliance/scans/discovery.py",),
+    "defusedxml": ("compliance/scans/discovery.py",),
+    "courlan": ("compliance/scans/discovery.py",),
+    "apscheduler": ("compliance/scans/schedule.py",),
 }
 # The detection engine: text in, passages and scores out; it knows nothing of where text comes from.
 DETECT_MUST_NOT_IMPORT = (

@@ -6,7 +6,11 @@
         ─► a redirect? its target is vetted and sent in turn, up to max_redirects, never a loop
         ─► content coding removed, type sniffed (content.py) ─► FetchResult
 
-Size, time and redirects are bounded; only HTML, plain text and PDF are accepted. A failed fetch
+Size, time and redirects are bounded; only HTML, plain text and PDF are accepted (any type with
+`any_type`, for the feeds, sitemaps and robots.txt a scan reads). A scan also passes conditional
+`headers` (a 304 answer then comes back as a result with an empty body, not an error), a `pace`
+called before every request it sends (redirects included), and `retry=False` to back off on
+its own terms. `deliver` POSTs a body (a webhook) under the same rules, without redirects. A failed fetch
 yields nothing to keep, and its error says whether to try again:
 
     FetchRefused  never: unsafe address, scheme or host, bad URL, body or decompressed size over
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -42,7 +46,7 @@ from compliance.capture.vet import Resolver
 from compliance.errors import FetchError, FetchFailed, FetchRefused
 from compliance.settings import Settings
 
-__all__ = ["Exchange", "FetchResult", "Resolver", "fetch"]
+__all__ = ["Exchange", "FetchResult", "Pace", "Resolver", "deliver", "fetch"]
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,8 @@ RETRY_STATUSES = frozenset({502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 LATER_STATUSES = frozenset({408, 429})  # with 5xx: the server may answer later
 RETRY_DELAY = 0.2  # seconds before the one retry; tests lower it
+CONDITIONAL = ("If-None-Match", "If-Modified-Since")
+Pace = Callable[[str], None]  # called with each URL just before it is sent
 
 
 @dataclass(frozen=True)
@@ -75,8 +81,24 @@ class FetchResult:
         return self.exchanges[-1].raw_headers
 
 
+@dataclass(frozen=True)
+class _Options:
+    headers: Mapping[str, str]
+    pace: Pace | None
+    retry: bool
+    any_type: bool
+
+
 def fetch(
-    url: str, settings: Settings, *, resolver: Resolver | None = None, session: Session | None = None
+    url: str,
+    settings: Settings,
+    *,
+    resolver: Resolver | None = None,
+    session: Session | None = None,
+    headers: Mapping[str, str] | None = None,
+    pace: Pace | None = None,
+    retry: bool = True,
+    any_type: bool = False,
 ) -> FetchResult:
     """Fetch `url` safely, following redirects; FetchError (or a subclass) when refused or failed.
 
@@ -86,29 +108,46 @@ def fetch(
     own = session is None
     active = session if session is not None else new_session()
     make_safe(active)
+    options = _Options(headers or {}, pace, retry, any_type)
     try:
-        return _follow(url, settings, resolver, active)
+        return _follow(url, settings, resolver, active, options)
     finally:
         if own:
             active.close()
 
 
-def _follow(url: str, settings: Settings, resolver: Resolver | None, session: Session) -> FetchResult:
+def deliver(
+    url: str, body: bytes, headers: Mapping[str, str], settings: Settings, *, resolver: Resolver | None = None
+) -> int:
+    """POST `body` to `url` under the fetching rules (vetted address, bounded time); the 2xx status."""
+    with new_session() as session:
+        prepared = prepare(session, url, settings, resolver, headers, body)
+        exchange, answer = send(session, prepared, settings)
+    if not 200 <= exchange.status < 300:
+        raise _status_error(exchange, answer, url)
+    return exchange.status
+
+
+def _follow(
+    url: str, settings: Settings, resolver: Resolver | None, session: Session, options: _Options
+) -> FetchResult:
     """Send `url`, then each redirect target in turn, until a response that is not a redirect."""
     exchanges: list[Exchange] = []
     redirects: list[str] = []
     current = url
     while True:
-        prepared = prepare(session, current, settings, resolver)
-        exchange, headers = _send_with_retry(session, prepared, settings)
+        prepared = prepare(session, current, settings, resolver, options.headers)
+        exchange, headers = _send_with_retry(session, prepared, settings, options)
         exchanges.append(exchange)
         if exchange.status not in REDIRECT_STATUSES:
             break
         current = _redirect_target(url, current, exchange.status, headers, redirects, settings)
         redirects.append(current)
+    if exchange.status == 304 and any(name in options.headers for name in CONDITIONAL):
+        return _result(url, current, tuple(redirects), exchanges, headers, settings, options)
     if not 200 <= exchange.status < 300:
         raise _status_error(exchange, headers, current)
-    return _result(url, current, tuple(redirects), exchanges, headers, settings)
+    return _result(url, current, tuple(redirects), exchanges, headers, settings, options)
 
 
 def _redirect_target(
@@ -131,18 +170,24 @@ def _without_fragment(url: str) -> str:
 
 
 def _send_with_retry(
-    session: Session, prepared: PreparedRequest, settings: Settings
+    session: Session, prepared: PreparedRequest, settings: Settings, options: _Options
 ) -> tuple[Exchange, Mapping[str, str]]:
     """One GET, retried once after a connection error or a 502/503/504 (GET is idempotent)."""
+    if options.pace is not None:
+        options.pace(prepared.url or "")
     try:
         exchange, headers = send(session, prepared, settings)
     except ConnectionFailed as exc:
+        if not options.retry:
+            raise
         log.info("retrying after: %s", exc)
     else:
-        if exchange.status not in RETRY_STATUSES:
+        if exchange.status not in RETRY_STATUSES or not options.retry:
             return exchange, headers
         log.info("retrying %s after HTTP %s", exchange.url, exchange.status)
     time.sleep(RETRY_DELAY)
+    if options.pace is not None:
+        options.pace(prepared.url or "")
     return send(session, prepared, settings)
 
 
@@ -156,6 +201,7 @@ def _status_error(exchange: Exchange, headers: Mapping[str, str], url: str) -> F
     error = FetchFailed(message)
     error.status = exchange.status
     error.retry_after = _retry_after(headers.get("Retry-After", ""))
+    error.status = exchange.status
     return error
 
 
@@ -179,10 +225,12 @@ def _result(
     exchanges: list[Exchange],
     headers: Mapping[str, str],
     settings: Settings,
+    options: _Options,
 ) -> FetchResult:
     last = exchanges[-1]
     body = decode_content(last.raw_body, headers.get("Content-Encoding", ""), final, settings.max_bytes)
     mime, charset = media_type(headers.get("Content-Type", ""))
+    kind = mime if options.any_type or last.status == 304 else content_type(mime, body)
     return FetchResult(
         requested_url=requested,
         final_url=final,
@@ -191,7 +239,7 @@ def _result(
         headers=dict(headers),
         body=body,
         server_ip=last.server_ip,
-        content_type=content_type(mime, body),
+        content_type=kind,
         charset=charset,
         fetched_at=last.fetched_at,
         request_headers=dict(last.request_headers),

@@ -29,11 +29,28 @@ from compliance.cli import (
     notices,
     output,
     partners,
+    scan,
     serve,
+    sites,
     users,
 )
 
-GROUPS = (ingest, check, evidence, findings, partners, demo, cases, notices, users, audit, apikeys, serve)
+GROUPS = (
+    ingest,
+    check,
+    evidence,
+    findings,
+    partners,
+    sites,
+    scan,
+    cases,
+    notices,
+    users,
+    audit,
+    apikeys,
+    demo,
+    serve,
+)
 
 
 @click.group(cls=output.ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -22,11 +22,13 @@ The package, one job a module:
     users.py         │ (users of the workflow, their roles and password hashes)
     cases.py         │ (cases, the findings they hold, their history)
     notices.py       │ (notices drafted from cases)
-    audit.py         ┘ (the hash-chained, append-only audit log)
-    workflow.py      `WorkflowStore`: the workflow's calls, each change with its audit entry
+    audit.py         │ (the hash-chained, append-only audit log)
     apikeys.py       │ (keys of the JSON API, by hash)
-    check_jobs.py    ┘ (URL checks run in the background)
-    findings_query.py  finding listings: filters and a cursor
+    check_jobs.py    │ (URL checks run in the background)
+    findings_query.py│ (finding listings: filters and a cursor)
+    sites.py         │ (watched sites and the lease of a running scan)
+    scans.py         ┘ (scans, each page's outcome, each watched page's last fetch)
+    workflow.py      `WorkflowStore`: the workflow's calls, each change with its audit entry
     __init__.py      `Store`: opens the sessions (one transaction a call) and delegates
 
 A new aggregate follows the same pattern: its rows in tables.py (and a migration), a module of
@@ -70,6 +72,11 @@ from compliance.records import (
     PageRef,
     Partner,
     Recorded,
+    Scan,
+    ScanPage,
+    ScanState,
+    ScanStep,
+    Site,
     UpsertStatus,
 )
 from compliance.settings import Settings
@@ -84,6 +91,8 @@ from compliance.store import (
     inbox,
     logins,
     partners,
+    scans,
+    sites,
 )
 from compliance.store.articles import FingerprintSource
 from compliance.store.engine import open_engine
@@ -258,13 +267,27 @@ class Store:
     # --- Pages, findings and their sightings ---
 
     def record_check(
-        self, page: PageRef, text: str, judged: list[Judged], capture_id: int | None = None
+        self,
+        page: PageRef,
+        text: str,
+        judged: list[Judged],
+        capture_id: int | None = None,
+        step: ScanStep | None = None,
     ) -> tuple[PageRef, list[Recorded], list[int]]:
-        """Store one check of `page` in one transaction: (the page with its id, recorded, gone ids)."""
+        """Store one check of `page` in one transaction: (the page with its id, recorded, gone ids).
+
+        A scan's `step` (the page's outcome) is stored in the same transaction, with the findings
+        recorded: a scan killed at any moment has either both or neither.
+        """
         at = now()
         with self._write() as session:
             stored = findings.save_page(session, page, text, at)
             recorded, gone = findings.record(session, stored, judged, capture_id, at)
+            if step is not None:
+                found = tuple(r.finding_id for r in recorded)
+                new = tuple(r.finding_id for r in recorded if r.new)
+                outcome = replace(step.page, findings=found, new_findings=new)
+                scans.save_page(session, replace(step, page=outcome), at)
         return stored, recorded, gone
 
     def site_article_ids(self, domain: str | None, since: datetime) -> set[int]:
@@ -431,3 +454,75 @@ class Store:
         """Forget the failed sign-ins of `name`."""
         with self._write() as session:
             logins.succeeded(session, name)
+
+    # --- Watched sites and their scans ---
+
+    def sites(self) -> list[Site]:
+        """Every watched site, by name."""
+        with self._read() as session:
+            return sites.all_sites(session)
+
+    def site(self, name: str) -> Site | None:
+        """The site called `name`, or None."""
+        with self._read() as session:
+            return sites.by_name(session, name)
+
+    def add_site(self, site: Site) -> Site:
+        """Store a new site (InputError on a taken name)."""
+        with self._write() as session:
+            return sites.add(session, site)
+
+    def update_site(self, name: str, site: Site) -> Site:
+        """Replace the site called `name`."""
+        with self._write() as session:
+            return sites.update_site(session, name, site)
+
+    def remove_site(self, name: str) -> None:
+        """Delete the site called `name` and its scans."""
+        with self._write() as session:
+            sites.remove(session, name)
+
+    def acquire_lease(self, site_id: int, owner: str, until: datetime) -> bool:
+        """Take (or renew) the site's lease until `until`; False if another scan holds it."""
+        with self._write() as session:
+            return sites.acquire_lease(session, site_id, owner, until, now())
+
+    def release_lease(self, site_id: int, owner: str) -> None:
+        """Give the site's lease back."""
+        with self._write() as session:
+            sites.release_lease(session, site_id, owner)
+
+    def open_scan(self, site_id: int) -> tuple[Scan, bool]:
+        """The site's unfinished scan (to resume) or a new one; (scan, resumed)."""
+        with self._write() as session:
+            return scans.open_scan(session, site_id, now())
+
+    def finish_scan(self, scan_id: int, state: ScanState, reason: str | None, discovered: int) -> None:
+        """Close a scan with its final state."""
+        with self._write() as session:
+            scans.finish_scan(session, scan_id, state, reason, discovered, now())
+
+    def save_scan_page(self, step: ScanStep) -> None:
+        """Store the outcome of a page that was not checked (not modified, unchanged, blocked, failed)."""
+        with self._write() as session:
+            scans.save_page(session, step, now())
+
+    def scan_pages(self, scan_id: int) -> list[ScanPage]:
+        """Every page outcome of a scan, in order."""
+        with self._read() as session:
+            return scans.pages(session, scan_id)
+
+    def watched_pages(self, site_id: int) -> dict[str, ScanPage]:
+        """What the last fetch of each of the site's pages said, by URL."""
+        with self._read() as session:
+            return scans.watched(session, site_id)
+
+    def last_scan_started(self, site_id: int) -> datetime | None:
+        """When the site's latest scan started, or None."""
+        with self._read() as session:
+            return scans.last_started(session, site_id)
+
+    def get_scan(self, scan_id: int) -> Scan | None:
+        """The scan with this id, or None."""
+        with self._read() as session:
+            return scans.get(session, scan_id)
