@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -117,6 +118,9 @@ class Archive(Reviewing):
         self.store = store if store is not None else Store(settings)
         self._index: PassageIndex | None = None
         self._synced_at = -math.inf
+        # The web app and the API's background checks share one Archive across threads: opening
+        # and catching up the index happen under this lock (queries read whole segment lists).
+        self._index_lock = threading.RLock()
 
     def __enter__(self) -> Archive:
         return self
@@ -144,16 +148,18 @@ class Archive(Reviewing):
 
     def sync_index(self) -> None:
         """Catch the passage index up with the database now."""
-        self._open_index().sync(Decoded(self.store))
-        self._synced_at = time.monotonic()
+        with self._index_lock:
+            self._open_index().sync(Decoded(self.store))
+            self._synced_at = time.monotonic()
 
     def _open_index(self) -> PassageIndex:
-        if self._index is None:
-            url = self.settings.database_url
-            in_memory = url.startswith("sqlite") and sqlite_path(url) is None
-            path = None if in_memory and not self.settings.index_dir else self.settings.index_path
-            self._index = PassageIndex.open(path, self.settings.fingerprint_params())
-        return self._index
+        with self._index_lock:
+            if self._index is None:
+                url = self.settings.database_url
+                in_memory = url.startswith("sqlite") and sqlite_path(url) is None
+                path = None if in_memory and not self.settings.index_dir else self.settings.index_path
+                self._index = PassageIndex.open(path, self.settings.fingerprint_params())
+            return self._index
 
     def ingest(
         self, records: Iterable[ArticleInput | RecordError], progress: Progress | None = None

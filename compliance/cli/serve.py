@@ -1,11 +1,15 @@
 """`compliance serve`: the dashboard (and the API) on HOST:PORT, until interrupted.
 
 The app comes from `web.create_app`; this module only runs it, with Werkzeug's threaded server
-(for one machine and a small team; behind a TLS proxy, cookies stay Secure). A production
-deployment runs `web:create_app()` under a WSGI server instead.
+(for one machine and a small team). On a loopback address the session cookie goes without its
+Secure flag, since browsers drop Secure cookies over plain http and nothing outside this machine
+can reach the server; on any other address it stays Secure, for a TLS proxy in front. A
+production deployment runs `web:create_app()` under a WSGI server instead.
 """
 
 from __future__ import annotations
+
+import ipaddress
 
 import click
 
@@ -18,7 +22,14 @@ from compliance.settings import Settings
 def serve(host: str, port: int) -> None:
     """Serve the dashboard and the API."""
     click.echo(f"dashboard: http://{host}:{port}/  (Ctrl-C to stop)")
-    run(host, port, Settings.from_env())
+    run(host, port, Settings.from_env(), insecure_http=_loopback(host))
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 def run(host: str, port: int, settings: Settings, insecure_http: bool = False) -> None:
