@@ -35,7 +35,7 @@ lint: install
 	$(BIN)/ruff format --check compliance web tests bench
 	$(BIN)/mypy compliance web bench
 
-test: lint  ## every test, with PostgreSQL and Redis when COMPLIANCE_TEST_*_URL are set
+test: lint browser  ## every test (browser ones on Debian's Chromium), with PostgreSQL and Redis when COMPLIANCE_TEST_*_URL are set
 	$(BIN)/pytest
 
 bench: install  ## speed (see bench/RESULTS.md); quality needs ../shared/data
