@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo serve test lint bench clean
+.PHONY: install demo serve test lint bench clean browser screenshots translations
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,15 +13,29 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-demo: install  ## load the fixture archive into SQLite, check the fixture suspect pages, print the matches
-	$(BIN)/compliance demo
+demo: install  ## load the fixtures, check the demo pages and sites, create demo users, serve the dashboard
+	$(BIN)/compliance demo --serve
+
+serve: install  ## the dashboard and the API on 127.0.0.1:5000
+	$(BIN)/compliance serve
+
+browser:  ## Debian's Chromium for the browser tests (Playwright's own download cannot reach its servers here)
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+screenshots: install browser  ## refresh docs/screenshots/ from a real browser
+	COMPLIANCE_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py -q
+
+translations: install  ## extract the dashboard's messages, update and compile the catalogues
+	$(BIN)/pybabel extract -F web/babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d web/translations
 
 lint: install
 	$(BIN)/ruff check compliance web tests bench
 	$(BIN)/ruff format --check compliance web tests bench
 	$(BIN)/mypy compliance web bench
 
-test: lint  ## every test, with PostgreSQL and Redis when COMPLIANCE_TEST_*_URL are set
+test: lint browser  ## every test (browser ones on Debian's Chromium), with PostgreSQL and Redis when COMPLIANCE_TEST_*_URL are set
 	$(BIN)/pytest
 
 bench: install  ## speed (see bench/RESULTS.md); quality needs ../shared/data
@@ -29,6 +43,7 @@ bench: install  ## speed (see bench/RESULTS.md); quality needs ../shared/data
 	$(BIN)/python bench/ingest_bench.py
 	$(BIN)/python bench/check_bench.py
 	$(BIN)/python bench/retrieval_bench.py
+	$(BIN)/python bench/scan_bench.py
 	$(BIN)/python bench/pan.py ../shared/data/pan13-train --out bench/out/pan
 	$(BIN)/python bench/clough.py ../shared/data/clough-stevenson
 

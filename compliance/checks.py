@@ -16,7 +16,7 @@ from pathlib import Path
 
 from compliance.policy.decide import judge
 from compliance.policy.domains import host_of, registrable_domain
-from compliance.records import Capture, CheckReport, Judged, Match, PageContext, PageKind, PageRef
+from compliance.records import Capture, CheckReport, Judged, Match, PageContext, PageKind, PageRef, ScanStep
 from compliance.settings import Settings
 from compliance.store import Store
 
@@ -49,8 +49,12 @@ def record(
     text: str,
     matches: list[Match],
     capture: Capture | None = None,
+    step: ScanStep | None = None,
 ) -> CheckReport:
-    """Judge each match of one check of `page` and store them as findings with a sighting each."""
+    """Judge each match of one check of `page` and store them as findings with a sighting each.
+
+    A scan passes its `step` (the page's outcome), stored in the same transaction as the findings.
+    """
     seen_at = datetime.now(UTC)
     since = seen_at - timedelta(days=settings.repeat_offender_days)
     copied = store.site_article_ids(page.domain, since) | {m.article.id for m in matches}
@@ -63,7 +67,7 @@ def record(
     )
     partners = store.partners()
     judged = [Judged(m, judge(m, context, settings, partners, m.article.source)) for m in matches]
-    stored, recorded, gone = store.record_check(page, text, judged, capture.id if capture else None)
+    stored, recorded, gone = store.record_check(page, text, judged, capture.id if capture else None, step)
     return CheckReport(stored, text, tuple(recorded), tuple(gone), capture)
 
 

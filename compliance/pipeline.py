@@ -13,13 +13,18 @@ from __future__ import annotations
 import logging
 import math
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from functools import lru_cache
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from compliance import shapes
+from compliance.access import ApiKeys
 from compliance.checks import file_page, record, text_page, url_page
 from compliance.detect.align import align
 from compliance.detect.arrays import distinct
@@ -31,26 +36,41 @@ from compliance.detect.score import scores, shingle_set, verdict
 from compliance.errors import InputError, NotFoundError, RecordError
 from compliance.ingest.limits import BATCH_CHARS, BATCH_RECORDS, check_article, size
 from compliance.ingest.our_pages import extract_article
-from compliance.ingest.readers import read_paths, read_text
+from compliance.ingest.readers import article_from_json, read_paths, read_text
+from compliance.jobs import CheckJobs
 from compliance.policy.partners import checked_partner
 from compliance.records import (
+    Action,
+    Actor,
     Article,
     ArticleInput,
+    AuditNote,
     Capture,
     CheckReport,
     EncodedFingerprint,
     Finding,
+    FindingQuery,
     IngestReport,
     Match,
+    PackCheck,
     Partner,
     Passage,
+    Recheck,
+    ScanReport,
+    Site,
+    UpsertStatus,
 )
+from compliance.review import Reviewing
 from compliance.settings import Settings, sqlite_path
 from compliance.store import Store
 
 if TYPE_CHECKING:
     from compliance.capture.captures import Resolver
     from compliance.capture.evidence_folder import Orphan
+    from compliance.cases.journal import AuditLog
+    from compliance.cases.notices import Notices
+    from compliance.cases.workflow import Cases
+    from compliance.users import Users
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +187,7 @@ class _PageCheck:
         return self.page
 
 
-class Archive:
+class Archive(Reviewing):
     """Our articles, their fingerprints and the passage index, behind one object."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
@@ -175,6 +195,9 @@ class Archive:
         self.store = store if store is not None else Store(settings)
         self._index: PassageIndex | None = None
         self._synced_at = -math.inf
+        # The web app and the API's background checks share one Archive across threads: opening
+        # and catching up the index happen under this lock (queries read whole segment lists).
+        self._index_lock = threading.RLock()
 
     def __enter__(self) -> Archive:
         return self
@@ -183,6 +206,8 @@ class Archive:
         self.close()
 
     def close(self) -> None:
+        if "check_jobs" in self.__dict__:  # running background checks finish first
+            self.check_jobs.close()
         self.store.close()
 
     @property
@@ -200,16 +225,18 @@ class Archive:
 
     def sync_index(self) -> None:
         """Catch the passage index up with the database now."""
-        self._open_index().sync(Decoded(self.store))
-        self._synced_at = time.monotonic()
+        with self._index_lock:
+            self._open_index().sync(Decoded(self.store))
+            self._synced_at = time.monotonic()
 
     def _open_index(self) -> PassageIndex:
-        if self._index is None:
-            url = self.settings.database_url
-            in_memory = url.startswith("sqlite") and sqlite_path(url) is None
-            path = None if in_memory and not self.settings.index_dir else self.settings.index_path
-            self._index = PassageIndex.open(path, self.settings.fingerprint_params())
-        return self._index
+        with self._index_lock:
+            if self._index is None:
+                url = self.settings.database_url
+                in_memory = url.startswith("sqlite") and sqlite_path(url) is None
+                path = None if in_memory and not self.settings.index_dir else self.settings.index_path
+                self._index = PassageIndex.open(path, self.settings.fingerprint_params())
+            return self._index
 
     def ingest(
         self, records: Iterable[ArticleInput | RecordError], progress: Progress | None = None
@@ -274,7 +301,8 @@ class Archive:
         from compliance.capture.fetch import fetch
 
         result = fetch(url, self.settings, resolver=resolver)
-        found = extract_article(result.body, url=result.final_url, timezone=self.settings.publisher_timezone)
+        page = extract_article(result.body, url=result.final_url, timezone=self.settings.publisher_timezone)
+        found = check_article(page)  # our page too: NUL, overlong fields, no words
         [(article, status)] = self.store.upsert_articles([(found, self._fingerprinter(found))])
         metadata = {
             "title": found.title,
@@ -313,17 +341,72 @@ class Archive:
             raise NotFoundError(f"no partner called {name!r}")
         return found
 
-    def add_partner(self, partner: Partner) -> Partner:
-        """Store a new partner, its domains checked (no domain shared with another partner)."""
-        return self.store.add_partner(checked_partner(partner))
+    def add_partner(self, partner: Partner, actor: Actor | None = None) -> Partner:
+        """Store a new partner, its domains checked (no domain shared with another partner); audited."""
+        who, checked = self._acting(actor, Action.MANAGE_PARTNERS), checked_partner(partner)
+        note = AuditNote(who.name, "partner.add", f"partner:{checked.name}", shapes.partner(checked))
+        return self.store.workflow.add_partner(checked, note)
 
-    def update_partner(self, name: str, partner: Partner) -> Partner:
-        """Replace the partner called `name`."""
-        return self.store.update_partner(name, checked_partner(partner))
+    def update_partner(self, name: str, partner: Partner, actor: Actor | None = None) -> Partner:
+        """Replace the partner called `name`; audited."""
+        who, checked = self._acting(actor, Action.MANAGE_PARTNERS), checked_partner(partner)
+        note = AuditNote(who.name, "partner.update", f"partner:{name}", shapes.partner(checked))
+        return self.store.workflow.update_partner(name, checked, note)
 
-    def remove_partner(self, name: str) -> None:
-        """Delete the partner called `name`."""
-        self.store.remove_partner(name)
+    def remove_partner(self, name: str, actor: Actor | None = None) -> None:
+        """Delete the partner called `name`; audited."""
+        who = self._acting(actor, Action.MANAGE_PARTNERS)
+        self.store.workflow.remove_partner(name, AuditNote(who.name, "partner.remove", f"partner:{name}"))
+
+    # --- The legal workflow (compliance.cases): every call names the Actor who acts ---
+
+    @cached_property
+    def users(self) -> Users:
+        """Users, their roles, and the Actor a user name stands for."""
+        from compliance.users import Users
+
+        return Users(self.store)
+
+    @cached_property
+    def cases(self) -> Cases:
+        """Cases over findings: opened, moved through the state machine, assigned, annotated."""
+        from compliance.cases.workflow import Cases
+
+        return Cases(self.store)
+
+    @cached_property
+    def notices(self) -> Notices:
+        """Notices drafted from cases, approved by a second person, sent with proof."""
+        from compliance.cases.notices import Notices
+
+        return Notices(self.store, self.settings)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The hash-chained, append-only audit log."""
+        from compliance.cases.journal import AuditLog
+
+        return AuditLog(self.store)
+
+    def evidence_pack(self, actor: Actor, case_id: int, out: str | os.PathLike[str] | None = None) -> Path:
+        """Write the case's evidence pack (ZIP: WARCs, report, manifest); its path. Audited."""
+        from compliance.cases.packs import export_pack
+
+        return export_pack(self, actor, case_id, Path(out) if out else None)
+
+    def recheck_due(self, now: datetime | None = None, actor: Actor | None = None) -> list[Recheck]:
+        """Check again the pages of every case whose re-check is due (the scheduler calls this)."""
+        from compliance.cases.recheck import recheck_due
+
+        return recheck_due(self, now or datetime.now(UTC), actor)
+
+    def _acting(self, actor: Actor | None, action: Action) -> Actor:
+        """`actor` (or, with none, the local operator before any user exists) once allowed `action`."""
+        from compliance.cases.permissions import require
+
+        who = actor if actor is not None else self.users.actor(None)
+        require(who, action)
+        return who
 
     def verify_captures(self, ids: Sequence[int] = ()) -> list[tuple[Capture, str | None]]:
         """Every capture (or those of `ids`) with None when its WARC is intact, else why not."""
@@ -343,6 +426,78 @@ class Archive:
 
         return clean_evidence(self.store, self.settings)
 
+    # --- What the JSON API asks besides checks: keys, background jobs, listings, one article ---
+
+    @cached_property
+    def api_keys(self) -> ApiKeys:
+        """The keys of the JSON API."""
+        return ApiKeys(self.store)
+
+    @cached_property
+    def check_jobs(self) -> CheckJobs:
+        """URL checks run in the background (a thread pool, started on first use)."""
+        return CheckJobs(self)
+
+    def find_findings(self, query: FindingQuery) -> list[Finding]:
+        """The findings passing `query`, by id, without their sightings."""
+        return self.store.find_findings(query)
+
+    def save_article(self, item: ArticleInput) -> tuple[Article, UpsertStatus]:
+        """Store one article (by url: a new one, or an update) and index it at once."""
+        item = check_article(item)
+        [(article, status)] = self.store.upsert_articles([(item, self._fingerprinter(item))])
+        self.sync_index()
+        return article, status
+
+    # --- Watched sites and their scans (compliance.scans) ---
+
+    def sites(self) -> list[Site]:
+        """Every watched site, by name."""
+        return self.store.sites()
+
+    def site(self, name: str) -> Site:
+        """The watched site called `name`; NotFoundError if there is none."""
+        found = self.store.site(name)
+        if found is None:
+            raise NotFoundError(f"no site called {name!r}")
+        return found
+
+    def add_site(self, site: Site) -> Site:
+        """Watch a new site, its settings checked (InputError names the bad one)."""
+        from compliance.scans.sites import checked_site
+
+        return self.store.add_site(checked_site(site))
+
+    def update_site(self, name: str, site: Site) -> Site:
+        """Replace the settings of the site called `name`."""
+        from compliance.scans.sites import checked_site
+
+        return self.store.update_site(name, checked_site(site))
+
+    def remove_site(self, name: str) -> None:
+        """Stop watching the site called `name` (its findings stay)."""
+        self.store.remove_site(name)
+
+    def scan(
+        self, names: Sequence[str] = (), due: bool = False, progress: Callable[[str, str], None] | None = None
+    ) -> ScanReport:
+        """Scan the named sites (all of them if none), only those due with `due`; alerts sent after."""
+        from compliance.scans.run import due_sites, run_scans
+
+        chosen = [self.site(name) for name in dict.fromkeys(names)] or self.sites()
+        if due:
+            ready = {site.name for site in due_sites(self)}
+            chosen = [site for site in chosen if site.name in ready]
+        elif not chosen:
+            raise InputError("no watched site: add one with `compliance sites add NAME --seed URL`")
+        return run_scans(self, chosen, progress)
+
+    def run_scheduler(self) -> None:
+        """Scan every watched site on its schedule, in this process, until interrupted."""
+        from compliance.scans.schedule import run_scheduler
+
+        run_scheduler(self)
+
     def _fingerprinter(self, item: ArticleInput) -> Callable[[], EncodedFingerprint]:
         return lambda: encode(fingerprint(item.body, self.settings), item.url)
 
@@ -355,6 +510,11 @@ def read_articles(
 ) -> Iterator[ArticleInput | RecordError]:
     """One `ArticleInput` or `RecordError` per record of the given files and folders, in order."""
     return read_paths(paths, settings)
+
+
+def article_from_dict(value: Any, settings: Settings) -> ArticleInput:
+    """One article given as a parsed JSON object (an API request), checked as ingest checks records."""
+    return check_article(article_from_json(value, settings))
 
 
 def read_page_text(path: str | os.PathLike[str], settings: Settings) -> str:
@@ -377,6 +537,13 @@ def _batches(items: Iterable[Record]) -> Iterator[list[Record]]:
             batch, chars = [], 0
     if batch:
         yield batch
+
+
+def verify_pack(path: str | os.PathLike[str]) -> PackCheck:
+    """Check an evidence pack by itself (no database): every file against its manifest."""
+    from compliance.cases.packs import verify_pack as verify
+
+    return verify(Path(path))
 
 
 def _checked(item: Record) -> Record:

@@ -94,6 +94,39 @@ class Settings:
     max_redirects: int = 5
     evidence_dir: str = ""  # empty: ./var/evidence
 
+    # Dashboard sign-in: this many wrong passwords in a row lock the account for this long.
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+
+    # Cases and notices (compliance.cases).
+    publisher_name: str = ""  # who sends notices; empty: the first of publisher_names
+    publisher_contact: str = ""  # the address notices give for answers
+    notice_signatory: str = ""  # who signs notices; empty: the approver
+    notice_deadline_days: int = 8  # days a notice gives the other side to comply
+    recheck_days: tuple[int, ...] = (2, 7, 30)  # re-checks of confirmed and notified cases, in days
+    # The JSON API (web/api/).
+    api_rate_limit: str = "300/minute"  # per API key, Flask-Limiter's notation ("10/second;300/minute")
+    ratelimit_storage_url: str = ""  # empty: counted in memory, per process; redis://… to share
+    api_max_request_bytes: int = 12 * 1024 * 1024  # a larger request body is refused (413)
+    api_check_wait: float = 5.0  # seconds a URL check may take before the API answers 202 and a job
+    api_workers: int = 2  # threads running background URL checks in each web process
+    webhook_secret: str = field(default="", repr=False)  # HMAC-SHA256 key signing webhook calls
+    # Scans of watched sites (compliance.scans) and their alerts.
+    scan_workers: int = 4  # sites scanned at once (one request at a time per host in any case)
+    scan_lease_seconds: float = 300.0  # a scan holds its site this long after its last page
+    scan_max_wait: float = 600.0  # longest Retry-After honoured; a longer one fails the page
+    scan_retries: int = 2  # tries after a 429 or 503 answer, per page
+    alert_min_severity: str = "high"  # new findings at or above this level are alerted
+    alert_webhook_url: str = ""  # a JSON digest is POSTed here, signed (X-Compliance-Signature)
+    alert_webhook_secret: str = ""  # the shared HMAC-SHA256 key of that signature
+    alert_email_to: tuple[str, ...] = field(default_factory=tuple)  # digest recipients
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_security: str = "none"  # none | starttls | ssl
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "compliance@localhost"
+
     def __post_init__(self) -> None:
         positive = (
             "shingle_size",
@@ -112,6 +145,11 @@ class Settings:
             "snippet_max_words",
             "repeat_offender_articles",
             "repeat_offender_days",
+            "login_max_failures",
+            "login_lock_minutes",
+            "notice_deadline_days",
+            "api_max_request_bytes",
+            "api_workers",
         )
         for name in positive:
             value = getattr(self, name)
@@ -130,6 +168,10 @@ class Settings:
         if self.substantial_coverage > self.full_coverage:
             raise ConfigurationError("substantial_coverage must not exceed full_coverage")
         self._check_policy()
+        days = self.recheck_days
+        if any(not isinstance(d, int) or d < 1 for d in days) or list(days) != sorted(set(days)):
+            raise ConfigurationError(f"recheck_days must be increasing positive integers, got {days!r}")
+        self._check_scans()
         if not self.database_url:
             raise ConfigurationError("database_url must not be empty")
         if self.index_refresh < 0:
@@ -137,7 +179,9 @@ class Settings:
         for name in ("connect_timeout", "read_timeout", "fetch_deadline"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 < value < math.inf:
-                raise ConfigurationError(f"{name} must be positive (seconds), got {value!r}")
+                raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
+        if self.api_check_wait < 0:
+            raise ConfigurationError(f"api_check_wait must be >= 0, got {self.api_check_wait!r}")
 
     def _check_parts(self) -> None:
         part, overlap = self.check_part_words, self.check_part_overlap
@@ -177,6 +221,25 @@ class Settings:
                 raise ConfigurationError(
                     f"credit_patterns: {pattern!r} is not a regular expression: {exc}"
                 ) from None
+
+    def _check_scans(self) -> None:
+        for name in ("scan_workers", "scan_retries", "smtp_port"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < (0 if name == "scan_retries" else 1):
+                raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+        for name in ("scan_lease_seconds", "scan_max_wait"):
+            if not getattr(self, name) > 0:
+                raise ConfigurationError(f"{name} must be positive, got {getattr(self, name)!r}")
+        levels = ("none", "low", "medium", "high", "critical")
+        if self.alert_min_severity not in levels:
+            raise ConfigurationError(
+                f"alert_min_severity must be one of {', '.join(levels)}, got {self.alert_min_severity!r}"
+            )
+        if self.smtp_security not in ("none", "starttls", "ssl"):
+            choices = "smtp_security must be none, starttls or ssl"
+            raise ConfigurationError(f"{choices}, got {self.smtp_security!r}")
+        if self.alert_webhook_url and not self.alert_webhook_secret:
+            raise ConfigurationError("alert_webhook_url needs alert_webhook_secret: the digest is signed")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -253,6 +316,8 @@ def sqlite_path(database_url: str) -> Path | None:
 def _parse(name: str, raw: str, annotation: Any) -> Any:
     kind = str(annotation)
     try:
+        if "tuple[int" in kind:
+            return tuple(int(part) for part in raw.split(",") if part.strip())
         if "tuple" in kind:
             return tuple(part.strip() for part in raw.split(",") if part.strip())
         if kind == "int":

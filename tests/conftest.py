@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from flask import Flask
     from flask.testing import FlaskClient
 
+pytest_plugins = ("dashboard",)  # the dashboard's fixtures (tests/dashboard.py): users per role, sign-in
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 SHARED_DATA = ROOT.parent / "shared" / "data"  # evaluation corpora, read in place, never copied

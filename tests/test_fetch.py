@@ -178,7 +178,7 @@ def test_the_deadline_covers_every_redirect(site: SiteServer, allowed: Settings)
 
 @pytest.mark.parametrize("value", [0, -1.0, float("inf"), float("nan")])
 def test_the_fetch_deadline_is_a_positive_number_of_seconds(value: float) -> None:
-    with pytest.raises(ConfigurationError, match="fetch_deadline must be positive"):
+    with pytest.raises(ConfigurationError, match="fetch_deadline must be a positive number of seconds"):
         Settings(fetch_deadline=value)
     assert Settings.from_env({"COMPLIANCE_FETCH_DEADLINE": "12.5"}).fetch_deadline == 12.5
 

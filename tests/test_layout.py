@@ -23,6 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 OURS = ("compliance", "web")
 SEAMS = {
     "flask": ("web/",),
+    "flask_login": ("web/auth.py", "web/dashboard/"),
+    "flask_wtf": ("web/security.py", "web/auth.py", "web/errors.py"),
+    "wtforms": ("web/auth.py",),
+    "flask_babel": ("web/",),
     "click": ("compliance/cli/",),
     "requests": ("compliance/capture/transport.py",),
     "urllib3": ("compliance/capture/transport.py",),
@@ -36,6 +40,19 @@ SEAMS = {
     "warcio": ("compliance/capture/evidence.py",),
     "pypdf": ("compliance/capture/documents.py",),
     "tld": ("compliance/policy/domains.py",),
+    "jinja2": ("compliance/cases/notices.py", "compliance/cases/report.py"),
+    "weasyprint": ("compliance/cases/report.py",),
+    "argon2": ("compliance/users.py",),
+    "apiflask": ("web/",),
+    "werkzeug": ("web/",),
+    "marshmallow": ("web/api/",),
+    "flask_limiter": ("web/api/limits.py",),
+    "limits": ("web/api/limits.py",),
+    "protego": ("compliance/scans/politeness.py",),
+    "feedparser": ("compliance/scans/discovery.py",),
+    "defusedxml": ("compliance/scans/discovery.py",),
+    "courlan": ("compliance/scans/discovery.py",),
+    "apscheduler": ("compliance/scans/schedule.py",),
 }
 # The detection engine: text in, passages and scores out; it knows nothing of where text comes from.
 DETECT_MUST_NOT_IMPORT = (

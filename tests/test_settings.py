@@ -45,8 +45,12 @@ BAD = [
     pytest.param("summary_ratio", 1.0, "summary_ratio must be greater than 1", id="summary_ratio=1"),
     pytest.param("database_url", "", "database_url must not be empty", id="database_url=''"),
     pytest.param("index_refresh", -0.5, "index_refresh must be >= 0", id="index_refresh=-0.5"),
-    pytest.param("connect_timeout", 0.0, "connect_timeout must be positive", id="connect_timeout=0"),
-    pytest.param("read_timeout", -1.0, "read_timeout must be positive", id="read_timeout=-1"),
+    pytest.param(
+        "connect_timeout", 0.0, "connect_timeout must be a positive number of seconds", id="connect_timeout=0"
+    ),
+    pytest.param(
+        "read_timeout", -1.0, "read_timeout must be a positive number of seconds", id="read_timeout=-1"
+    ),
 ]
 
 

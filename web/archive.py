@@ -53,6 +53,12 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = _Opened(archive, weakref.finalize(app, archive.close))
 
 
+def get_settings(app: Flask) -> Settings:
+    """The settings of the app's Archive."""
+    opened: _Opened = app.extensions[EXTENSION]
+    return opened.archive.settings
+
+
 def get_archive() -> Archive:
     """The current app's Archive."""
     opened: _Opened = current_app.extensions[EXTENSION]

@@ -278,3 +278,18 @@ def capture_from_file(
         text=text,
         metadata=dict(metadata),
     )
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def final_body(path: Path, limit: int) -> bytes:
+    """The body of the last response (or the resource) of a capture's WARC, decoded, at most `limit` bytes."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    body = b""
+    with path.open("rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type in ("response", "resource"):
+                body = record.content_stream().read(limit)
+    return body

@@ -183,6 +183,11 @@ def extract_page(html: str | bytes, url: str | None = None) -> ExtractedPage:
     )
 
 
+def links_of(html: str | bytes, url: str | None = None) -> tuple[str, ...]:
+    """The absolute http(s) links of a page, in order, without extracting its text (a scan's seeds)."""
+    return _links(parse(html)[1], url)
+
+
 def _visible_text(tree: Any) -> str:
     """The text of <body>, one line per block (scripts and styles are already gone)."""
     body = tree.find("body")

@@ -142,18 +142,29 @@ def make_safe(session: requests.Session) -> None:
 
 
 def prepare(
-    session: requests.Session, url: str, settings: Settings, resolver: Resolver | None
+    session: requests.Session,
+    url: str,
+    settings: Settings,
+    resolver: Resolver | None,
+    extra: Mapping[str, str] | None = None,
+    body: bytes | None = None,
 ) -> requests.PreparedRequest:
-    """The GET request for `url`, vetted, carrying its `Target` for `PinnedAdapter`."""
+    """The GET request (a POST with `body`) for `url`, vetted, carrying its `Target` for `PinnedAdapter`.
+
+    `extra` headers are added to ours: conditional ones for scans (If-None-Match…), a
+    webhook's signature.
+    """
     headers = {
         "User-Agent": settings.user_agent,
         "Accept": ACCEPT,
         "Accept-Language": "fr,en;q=0.5",
         "Accept-Encoding": "identity",
+        **(extra or {}),
     }
+    method = "GET" if body is None else "POST"
     locate(url, settings)  # refuse bad schemes, credentials and unsafe IPs before requests parses
     try:
-        prepared = session.prepare_request(requests.Request("GET", url, headers=headers))
+        prepared = session.prepare_request(requests.Request(method, url, headers=headers, data=body))
     except (requests.exceptions.RequestException, ValueError) as exc:
         raise FetchRefused(f"refused {url!r}: {_short(exc)}") from None
     # Vet what requests will send (IDNA-encoded, normalised), not what the user typed.
@@ -166,7 +177,7 @@ def prepare(
 def send(
     session: requests.Session, prepared: requests.PreparedRequest, settings: Settings, deadline: Deadline
 ) -> tuple[Exchange, Mapping[str, str]]:
-    """Send a prepared GET once, without following redirects, within `deadline` (entered by the
+    """Send a prepared request once, without following redirects, within `deadline` (entered by the
     caller): the exchange and the response headers."""
     target: Target = getattr(prepared, _TARGET)
     deadline.check(target.url)
@@ -186,7 +197,7 @@ def send(
     exchange = Exchange(
         url=target.url,
         server_ip=target.ip,
-        method="GET",
+        method=prepared.method or "GET",
         request_target=prepared.path_url,
         request_headers=tuple((str(k), str(v)) for k, v in prepared.headers.items()),
         http_version=_http_version(response),

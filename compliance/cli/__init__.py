@@ -17,9 +17,40 @@ import logging
 import click
 
 from compliance import __version__
-from compliance.cli import check, demo, evidence, findings, ingest, output, partners
+from compliance.cli import (
+    apikeys,
+    audit,
+    cases,
+    check,
+    demo,
+    evidence,
+    findings,
+    ingest,
+    notices,
+    output,
+    partners,
+    scan,
+    serve,
+    sites,
+    users,
+)
 
-GROUPS = (ingest, check, evidence, findings, partners, demo)
+GROUPS = (
+    ingest,
+    check,
+    evidence,
+    findings,
+    partners,
+    sites,
+    scan,
+    cases,
+    notices,
+    users,
+    audit,
+    apikeys,
+    demo,
+    serve,
+)
 
 
 @click.group(cls=output.ReportingGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -3,7 +3,8 @@
     NAME --domain D [--domain …] [scope options] ─► Archive.add_partner ─► one line, or JSON
 
 Inside a partner's scope a copy is `licensed`; outside it (expired, wrong section, too early,
-too long, credit missing) it is `licence_breach`, with the reason. Dates are YYYY-MM-DD.
+too long, credit missing) it is `licence_breach`, with the reason. Dates are YYYY-MM-DD. Changes
+are audited with who made them (`--as USER`, an admin).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import click
 
 from compliance import shapes
 from compliance.cli import output
+from compliance.cli.acting import actor, as_option
 from compliance.errors import InputError
 from compliance.pipeline import Archive
 from compliance.records import Partner
@@ -53,10 +55,12 @@ def partners() -> None:
 @click.argument("name")
 @scope_options
 @click.option("--json", "as_json", is_flag=True, help="Print the partner as JSON.")
-def add(name: str, as_json: bool, **scope: Any) -> None:
+@as_option
+def add(name: str, as_json: bool, acting: str | None, **scope: Any) -> None:
     """Add a partner: `partners add NAME --domain DOMAIN [--domain …] [--valid-until DATE]`."""
     with Archive(Settings.from_env()) as archive:
-        partner = archive.add_partner(_edited(Partner(name=name, domains=()), scope))
+        who = actor(archive, acting)
+        partner = archive.add_partner(_edited(Partner(name=name, domains=()), scope), who)
     _print(partner, as_json)
 
 
@@ -65,11 +69,12 @@ def add(name: str, as_json: bool, **scope: Any) -> None:
 @click.option("--rename", help="A new name.")
 @scope_options
 @click.option("--json", "as_json", is_flag=True, help="Print the partner as JSON.")
-def edit(name: str, rename: str | None, as_json: bool, **scope: Any) -> None:
+@as_option
+def edit(name: str, rename: str | None, as_json: bool, acting: str | None, **scope: Any) -> None:
     """Change a partner: the options given replace the values they name."""
     with Archive(Settings.from_env()) as archive:
-        current = archive.partner(name)
-        partner = archive.update_partner(name, _edited(replace(current, name=rename or name), scope))
+        who, current = actor(archive, acting), archive.partner(name)
+        partner = archive.update_partner(name, _edited(replace(current, name=rename or name), scope), who)
     _print(partner, as_json)
 
 
@@ -96,10 +101,11 @@ def show(name: str, as_json: bool) -> None:
 
 @partners.command("remove")
 @click.argument("name")
-def remove(name: str) -> None:
+@as_option
+def remove(name: str, acting: str | None) -> None:
     """Delete a partner: its pages are no longer licensed."""
     with Archive(Settings.from_env()) as archive:
-        archive.remove_partner(name)
+        archive.remove_partner(name, actor(archive, acting))
     click.echo(f"removed partner {name}")
 
 

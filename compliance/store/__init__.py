@@ -16,7 +16,19 @@ The package, one job a module:
     fingerprints.py  │ open Session, and the translation between its rows and `records` values
     captures.py      │
     findings.py      │ (checked pages, findings and their sightings)
-    partners.py      ┘
+    partners.py      │
+    inbox.py         │ (findings by site for the legal team, and their reviews)
+    logins.py        │ (failed sign-ins and account locks)
+    users.py         │ (users of the workflow, their roles and password hashes)
+    cases.py         │ (cases, the findings they hold, their history)
+    notices.py       │ (notices drafted from cases)
+    audit.py         │ (the hash-chained, append-only audit log)
+    apikeys.py       │ (keys of the JSON API, by hash)
+    check_jobs.py    │ (URL checks run in the background)
+    findings_query.py│ (finding listings: filters and a cursor)
+    sites.py         │ (watched sites and the lease of a running scan)
+    scans.py         ┘ (scans, each page's outcome, each watched page's last fetch)
+    workflow.py      `WorkflowStore`: the workflow's calls, each change with its audit entry
     __init__.py      `Store`: opens the sessions (one transaction a call) and delegates
 
 A new aggregate follows the same pattern: its rows in tables.py (and a migration), a module of
@@ -31,7 +43,8 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
+from functools import cached_property
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
@@ -41,21 +54,50 @@ from sqlalchemy.pool import StaticPool
 
 from compliance.errors import StorageError
 from compliance.records import (
+    ApiKey,
+    ApiScope,
     Article,
     ArticleInput,
     Capture,
+    CheckJob,
+    Dismissal,
     Finding,
+    FindingLine,
+    FindingQuery,
+    InboxFilter,
+    InboxPage,
+    InboxSort,
+    JobState,
     Judged,
     PageRef,
     Partner,
     Recorded,
+    Scan,
+    ScanPage,
+    ScanState,
+    ScanStep,
+    Site,
     UpsertStatus,
 )
 from compliance.settings import Settings
-from compliance.store import articles, captures, findings, fingerprints, partners
+from compliance.store import (
+    apikeys,
+    articles,
+    captures,
+    check_jobs,
+    findings,
+    findings_query,
+    fingerprints,
+    inbox,
+    logins,
+    partners,
+    scans,
+    sites,
+)
 from compliance.store.articles import FingerprintSource
 from compliance.store.engine import open_engine
 from compliance.store.shared import now, one_line
+from compliance.store.workflow import WorkflowStore
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +122,11 @@ class Store:
     def close(self) -> None:
         """Close every pooled connection."""
         self._engine.dispose()
+
+    @cached_property
+    def workflow(self) -> WorkflowStore:
+        """Users, cases, notices, audited partners and the audit log, on this store's sessions."""
+        return WorkflowStore(self._read, self._write)
 
     def __enter__(self) -> Self:
         return self
@@ -226,13 +273,27 @@ class Store:
     # --- Pages, findings and their sightings ---
 
     def record_check(
-        self, page: PageRef, text: str, judged: list[Judged], capture_id: int | None = None
+        self,
+        page: PageRef,
+        text: str,
+        judged: list[Judged],
+        capture_id: int | None = None,
+        step: ScanStep | None = None,
     ) -> tuple[PageRef, list[Recorded], list[int]]:
-        """Store one check of `page` in one transaction: (the page with its id, recorded, gone ids)."""
+        """Store one check of `page` in one transaction: (the page with its id, recorded, gone ids).
+
+        A scan's `step` (the page's outcome) is stored in the same transaction, with the findings
+        recorded: a scan killed at any moment has either both or neither.
+        """
         at = now()
         with self._write() as session:
             stored = findings.save_page(session, page, text, at)
             recorded, gone = findings.record(session, stored, judged, capture_id, at)
+            if step is not None:
+                found = tuple(r.finding_id for r in recorded)
+                new = tuple(r.finding_id for r in recorded if r.new)
+                outcome = replace(step.page, findings=found, new_findings=new)
+                scans.save_page(session, replace(step, page=outcome), at)
         return stored, recorded, gone
 
     def site_article_ids(self, domain: str | None, since: datetime) -> set[int]:
@@ -276,3 +337,198 @@ class Store:
         """Delete the partner called `name`."""
         with self._write() as session:
             partners.remove(session, name)
+
+    # --- The JSON API: keys, background checks, finding listings ---
+
+    def find_findings(self, query: FindingQuery) -> list[Finding]:
+        """The findings passing `query`, by id, without their sightings."""
+        with self._read() as session:
+            return findings_query.listing(session, query)
+
+    def add_api_key(self, name: str, prefix: str, key_hash: str, scopes: tuple[ApiScope, ...]) -> ApiKey:
+        """Store a new API key by its hash."""
+        with self._write() as session:
+            return apikeys.add(session, name, prefix, key_hash, scopes)
+
+    def api_key_by_hash(self, key_hash: str) -> ApiKey | None:
+        """The API key with this hash, revoked or not, or None."""
+        with self._read() as session:
+            return apikeys.by_hash(session, key_hash)
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every API key, by id."""
+        with self._read() as session:
+            return apikeys.all_keys(session)
+
+    def revoke_api_key(self, key_id: int) -> ApiKey:
+        """Revoke an API key (NotFoundError for an unknown id)."""
+        with self._write() as session:
+            return apikeys.revoke(session, key_id, now())
+
+    def touch_api_key(self, key_id: int, at: datetime) -> None:
+        """Record when an API key was last used."""
+        with self._write() as session:
+            apikeys.touch(session, key_id, at)
+
+    def add_check_job(self, job: CheckJob) -> CheckJob:
+        """Store a new background check."""
+        with self._write() as session:
+            return check_jobs.add(session, job)
+
+    def check_job(self, job_id: str) -> CheckJob | None:
+        """The background check with this id, or None."""
+        with self._read() as session:
+            return check_jobs.get(session, job_id)
+
+    def update_check_job(self, job_id: str, state: JobState, **outcome: Any) -> CheckJob:
+        """Move a background check to `state` (`at`, `result` or `problem` with it)."""
+        with self._write() as session:
+            return check_jobs.update(session, job_id, state, **outcome)
+
+    # --- The inbox: findings by site, and the legal team's reviews ---
+
+    def inbox(self, wanted: InboxFilter, sort: InboxSort, page: int = 1, per_page: int = 50) -> InboxPage:
+        """One page of the inbox: sites with their counts, worst first (or as `sort` says)."""
+        with self._read() as session:
+            return inbox.sites(session, wanted, sort, page, per_page)
+
+    def finding_lines(
+        self, wanted: InboxFilter, limit: int = 500, offset: int = 0, domain: Any = ...
+    ) -> list[FindingLine]:
+        """Findings under `wanted`, worst first; of one site when `domain` is given (None: submitted)."""
+        with self._read() as session:
+            return inbox.lines(session, wanted, limit, offset, domain)
+
+    def finding_lines_of(self, ids: Iterable[int]) -> list[FindingLine]:
+        """The findings with these ids, as lists show them."""
+        with self._read() as session:
+            return inbox.lines_of(session, ids)
+
+    def site_finding_ids(self, domain: str | None, wanted: InboxFilter) -> list[int]:
+        """The ids of a site's findings under `wanted`."""
+        with self._read() as session:
+            return inbox.ids_of_site(session, domain, wanted)
+
+    def dismiss(self, dismissal: Dismissal) -> list[int]:
+        """Set findings aside for a reason; the ids that exist."""
+        with self._write() as session:
+            return inbox.dismiss(session, dismissal, now())
+
+    def reopen(self, ids: Iterable[int]) -> int:
+        """Put set-aside findings back in the inbox; how many there were."""
+        with self._write() as session:
+            return inbox.reopen(session, ids)
+
+    def daily_verdicts(self, since: datetime) -> list[tuple[date, str, int]]:
+        """Findings first seen each day since `since`, per verdict."""
+        with self._read() as session:
+            return inbox.daily_verdicts(session, since)
+
+    def findings_per_article(self, ids: Iterable[int]) -> dict[int, int]:
+        """How many findings each of these articles has."""
+        with self._read() as session:
+            return inbox.findings_per_article(session, ids)
+
+    def sections(self) -> list[str]:
+        """The sections of our articles."""
+        with self._read() as session:
+            return inbox.sections(session)
+
+    def search_articles(self, words: str, limit: int = 50, offset: int = 0) -> list[Article]:
+        """Articles whose title or URL contains `words`, newest first."""
+        with self._read() as session:
+            return articles.search(session, words, limit, offset)
+
+    def removal_delays(self) -> list[float]:
+        """Days from first sight to removal, one per finding seen gone."""
+        with self._read() as session:
+            return inbox.removal_delays(session)
+
+    # --- Failed sign-ins ---
+
+    def login_locked_until(self, name: str) -> datetime | None:
+        """Until when the account `name` is locked, or None."""
+        with self._read() as session:
+            return logins.locked_until(session, name, now())
+
+    def login_failed(self, name: str, limit: int, lock: timedelta) -> datetime | None:
+        """Count a failed sign-in of `name`; the lock's end if it is now locked."""
+        with self._write() as session:
+            return logins.failed(session, name, now(), limit, lock)
+
+    def login_succeeded(self, name: str) -> None:
+        """Forget the failed sign-ins of `name`."""
+        with self._write() as session:
+            logins.succeeded(session, name)
+
+    # --- Watched sites and their scans ---
+
+    def sites(self) -> list[Site]:
+        """Every watched site, by name."""
+        with self._read() as session:
+            return sites.all_sites(session)
+
+    def site(self, name: str) -> Site | None:
+        """The site called `name`, or None."""
+        with self._read() as session:
+            return sites.by_name(session, name)
+
+    def add_site(self, site: Site) -> Site:
+        """Store a new site (InputError on a taken name)."""
+        with self._write() as session:
+            return sites.add(session, site)
+
+    def update_site(self, name: str, site: Site) -> Site:
+        """Replace the site called `name`."""
+        with self._write() as session:
+            return sites.update_site(session, name, site)
+
+    def remove_site(self, name: str) -> None:
+        """Delete the site called `name` and its scans."""
+        with self._write() as session:
+            sites.remove(session, name)
+
+    def acquire_lease(self, site_id: int, owner: str, until: datetime) -> bool:
+        """Take (or renew) the site's lease until `until`; False if another scan holds it."""
+        with self._write() as session:
+            return sites.acquire_lease(session, site_id, owner, until, now())
+
+    def release_lease(self, site_id: int, owner: str) -> None:
+        """Give the site's lease back."""
+        with self._write() as session:
+            sites.release_lease(session, site_id, owner)
+
+    def open_scan(self, site_id: int) -> tuple[Scan, bool]:
+        """The site's unfinished scan (to resume) or a new one; (scan, resumed)."""
+        with self._write() as session:
+            return scans.open_scan(session, site_id, now())
+
+    def finish_scan(self, scan_id: int, state: ScanState, reason: str | None, discovered: int) -> None:
+        """Close a scan with its final state."""
+        with self._write() as session:
+            scans.finish_scan(session, scan_id, state, reason, discovered, now())
+
+    def save_scan_page(self, step: ScanStep) -> None:
+        """Store the outcome of a page that was not checked (not modified, unchanged, blocked, failed)."""
+        with self._write() as session:
+            scans.save_page(session, step, now())
+
+    def scan_pages(self, scan_id: int) -> list[ScanPage]:
+        """Every page outcome of a scan, in order."""
+        with self._read() as session:
+            return scans.pages(session, scan_id)
+
+    def watched_pages(self, site_id: int) -> dict[str, ScanPage]:
+        """What the last fetch of each of the site's pages said, by URL."""
+        with self._read() as session:
+            return scans.watched(session, site_id)
+
+    def last_scan_started(self, site_id: int) -> datetime | None:
+        """When the site's latest scan started, or None."""
+        with self._read() as session:
+            return scans.last_started(session, site_id)
+
+    def get_scan(self, scan_id: int) -> Scan | None:
+        """The scan with this id, or None."""
+        with self._read() as session:
+            return scans.get(session, scan_id)

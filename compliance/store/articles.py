@@ -257,3 +257,14 @@ def delete_by_url(session: Session, url: str) -> bool:
     query = delete(ArticleRow).where(ArticleRow.url == url).returning(ArticleRow.id)
     deleted = session.execute(query.execution_options(synchronize_session=False))
     return deleted.first() is not None
+
+
+def search(session: Session, words: str, limit: int, offset: int = 0) -> list[Article]:
+    """Articles whose title or URL contains `words` (all of them when empty), newest first."""
+    query = select(ArticleRow)
+    if words.strip():
+        needle = words.strip()
+        in_title = ArticleRow.title.icontains(needle, autoescape=True)
+        query = query.where(in_title | ArticleRow.url.icontains(needle, autoescape=True))
+    query = query.order_by(ArticleRow.published_at.desc().nulls_last(), ArticleRow.id.desc())
+    return [_article(row) for row in session.scalars(query.limit(limit).offset(offset))]

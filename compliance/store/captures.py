@@ -85,3 +85,9 @@ def with_ids(session: Session, ids: Sequence[int] | None) -> list[Capture]:
             for row in session.scalars(select(CaptureRow).where(CaptureRow.id.in_(chunk)))
         ]
     return sorted((_capture(row) for row in rows), key=lambda c: c.id or 0)
+
+
+def of_article(session: Session, article_id: int) -> list[Capture]:
+    """The captures of one of our article pages, oldest first."""
+    query = select(CaptureRow).where(CaptureRow.article_id == article_id).order_by(CaptureRow.id)
+    return [_capture(row) for row in session.scalars(query)]

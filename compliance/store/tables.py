@@ -1,5 +1,8 @@
 """The schema as SQLAlchemy 2 typed declarative models: articles, fingerprints, captures; pages,
-findings and their sightings; partners.
+findings and their sightings; partners; users, cases, their findings, history and notices, and the
+audit log.
+findings and their sightings; partners; API keys and background check jobs.
+findings and their sightings; partners; watched sites, their scans and pages.
 
 In: nothing. Out: `Base` (its metadata is what the migrations in `migrations/` must produce, a
 test compares them) and one row class per table. Rows stay inside `compliance.store`: each
@@ -17,6 +20,7 @@ from sqlalchemy import (
     DateTime,
     Dialect,
     ForeignKey,
+    Integer,
     LargeBinary,
     MetaData,
     String,
@@ -209,6 +213,226 @@ class PartnerRow(Base):
     valid_until: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ReviewRow(Base):
+    """The legal team's review of one finding: set aside, by whom, why (absent: still open)."""
+
+    __tablename__ = "finding_reviews"
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    by: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LoginRow(Base):
+    """Failed sign-ins of one account name, and until when it is locked (absent: none failed)."""
+
+    __tablename__ = "login_failures"
+
+    name: Mapped[str] = mapped_column(Text, primary_key=True)
+    failures: Mapped[int]
+    last_failure: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class UserRow(Base):
+    """A user of the workflow: a role and an argon2 password hash; disabled, never deleted."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SiteRow(Base):
+    """A watched site (compliance.scans.sites) and the lease of the scan running on it, if any."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    seeds: Mapped[list[str]] = mapped_column(JSON)
+    domains: Mapped[list[str]] = mapped_column(JSON)
+    depth: Mapped[int]
+    page_limit: Mapped[int]
+    delay: Mapped[float]
+    schedule: Mapped[str] = mapped_column(String(32))
+    fresh_days: Mapped[int | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(64))  # the scan holding the site...
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # ...until then (a crash frees it)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseRow(Base):
+    """A case: its state and what the workflow keeps on it (history in case_events)."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    domain: Mapped[str | None] = mapped_column(String(255), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(Text)
+    deadline: Mapped[date | None]
+    reason: Mapped[str | None] = mapped_column(String(32))
+    recheck_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rechecks_done: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(Text)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaseFindingRow(Base):
+    """A finding held by a case."""
+
+    __tablename__ = "case_findings"
+
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class CaseEventRow(Base):
+    """One entry of a case's history: state change, note, assignment, notice, export, re-check."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    from_state: Mapped[str | None] = mapped_column(String(32))
+    to_state: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class NoticeRow(Base):
+    """A notice drafted from a case: its text, its elements, who approved it, how it was sent."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    language: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str | None] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    elements: Mapped[dict[str, Any]] = mapped_column(JSON)
+    missing: Mapped[list[str]] = mapped_column(JSON)
+    drafted_by: Mapped[str] = mapped_column(Text)
+    drafted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    approved_by: Mapped[str | None] = mapped_column(Text)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_by: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(Text)
+    sent_to: Mapped[str | None] = mapped_column(Text)
+    proof: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditRow(Base):
+    """One audit entry, hash-chained; triggers refuse UPDATE and DELETE (migration 0003)."""
+
+    __tablename__ = "audit_entries"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(Text, index=True)
+    details: Mapped[str] = mapped_column(Text)  # canonical JSON, hashed as stored
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ApiKeyRow(Base):
+    """A key of the JSON API: only its SHA-256 is kept; revoked keys stay, for the record."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CheckJobRow(Base):
+    """A URL check run in the background: any web process can answer a poll from this row."""
+
+    __tablename__ = "check_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16))
+    key_name: Mapped[str | None] = mapped_column(Text)
+    webhook_url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class ScanRow(Base):
+    """One scan of one site; a scan left `running` (killed) is resumed by the next one."""
+
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    discovered: Mapped[int]
+
+
+class ScanPageRow(Base):
+    """One page's outcome in one scan (never twice: a resumed scan skips the pages it has)."""
+
+    __tablename__ = "scan_pages"
+    __table_args__ = (UniqueConstraint("scan_id", "url", name="uq_scan_pages_scan_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text)
+    findings: Mapped[list[int]] = mapped_column(JSON)
+    new_findings: Mapped[list[int]] = mapped_column(JSON)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WatchedPageRow(Base):
+    """What the last fetch of a site's page said, for a conditional request and a content hash."""
+
+    __tablename__ = "watched_pages"
+    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_watched_pages_site_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # Core tables, for bulk inserts that the ORM would split by key set.

@@ -1,0 +1,121 @@
+"""Scan repository: scans of watched sites, each page's outcome, and each watched page's last fetch.
+
+In: an open Session, site and scan ids, `records.ScanPage` outcomes. Out: `records.Scan` and
+`records.ScanPage` values. A scan left `running` (its process was killed) is the one the next
+scan of the site resumes: the pages it already has an outcome for are not fetched again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from compliance.records import PageStatus, Scan, ScanPage, ScanState, ScanStep
+from compliance.store.tables import ScanPageRow, ScanRow, SiteRow, WatchedPageRow
+
+
+def open_scan(session: Session, site_id: int, at: datetime) -> tuple[Scan, bool]:
+    """The site's unfinished scan to resume, else a new one; (scan, resumed)."""
+    query = select(ScanRow).where(ScanRow.site_id == site_id, ScanRow.state == ScanState.RUNNING)
+    row = session.scalars(query.order_by(ScanRow.id.desc()).limit(1)).one_or_none()
+    resumed = row is not None
+    if row is None:
+        row = ScanRow(site_id=site_id, started_at=at, state=ScanState.RUNNING, discovered=0)
+        session.add(row)
+        session.flush()
+    return _scan(session, row), resumed
+
+
+def finish_scan(
+    session: Session, scan_id: int, state: ScanState, reason: str | None, discovered: int, at: datetime
+) -> None:
+    """Close a scan: its final state, why it failed if it did, how many pages were discovered."""
+    row = session.get(ScanRow, scan_id)
+    if row is not None:
+        row.state, row.reason, row.discovered, row.finished_at = state, reason, discovered, at
+
+
+def save_page(session: Session, step: ScanStep, at: datetime) -> None:
+    """Store one page's outcome in its scan, and what the fetch said for the next conditional request."""
+    page = step.page
+    session.add(
+        ScanPageRow(
+            scan_id=step.scan_id,
+            url=page.url,
+            status=page.status,
+            reason=page.reason,
+            findings=list(page.findings),
+            new_findings=list(page.new_findings),
+            seen_at=at,
+        )
+    )
+    if page.status in (PageStatus.FETCHED, PageStatus.UNCHANGED, PageStatus.STALE):
+        _remember(session, step.site_id, page, at)
+    session.flush()
+
+
+def _remember(session: Session, site_id: int, page: ScanPage, at: datetime) -> None:
+    query = select(WatchedPageRow).where(WatchedPageRow.site_id == site_id, WatchedPageRow.url == page.url)
+    row = session.scalars(query).one_or_none()
+    if row is None:
+        row = WatchedPageRow(site_id=site_id, url=page.url)
+        session.add(row)
+    row.etag, row.last_modified = page.etag, page.last_modified
+    row.content_hash, row.checked_at = page.content_hash, at
+
+
+def pages(session: Session, scan_id: int) -> list[ScanPage]:
+    """Every page outcome of a scan, in the order they were stored."""
+    query = select(ScanPageRow).where(ScanPageRow.scan_id == scan_id).order_by(ScanPageRow.id)
+    return [
+        ScanPage(
+            url=row.url,
+            status=PageStatus(row.status),
+            reason=row.reason,
+            findings=tuple(row.findings),
+            new_findings=tuple(row.new_findings),
+        )
+        for row in session.scalars(query)
+    ]
+
+
+def watched(session: Session, site_id: int) -> dict[str, ScanPage]:
+    """What the last fetch of each of the site's pages said (validators and content hash), by URL."""
+    query = select(WatchedPageRow).where(WatchedPageRow.site_id == site_id)
+    return {
+        row.url: ScanPage(
+            row.url,
+            PageStatus.FETCHED,
+            etag=row.etag,
+            last_modified=row.last_modified,
+            content_hash=row.content_hash,
+        )
+        for row in session.scalars(query)
+    }
+
+
+def last_started(session: Session, site_id: int) -> datetime | None:
+    """When the site's latest scan started, or None if it was never scanned."""
+    return session.scalar(select(func.max(ScanRow.started_at)).where(ScanRow.site_id == site_id))
+
+
+def get(session: Session, scan_id: int) -> Scan | None:
+    """The scan with this id, or None."""
+    row = session.get(ScanRow, scan_id)
+    return _scan(session, row) if row else None
+
+
+def _scan(session: Session, row: ScanRow) -> Scan:
+    site = session.get(SiteRow, row.site_id)
+    return Scan(
+        id=row.id,
+        site_id=row.site_id,
+        site=site.name if site else "",
+        started_at=row.started_at,
+        state=ScanState(row.state),
+        finished_at=row.finished_at,
+        reason=row.reason,
+        discovered=row.discovered,
+    )
