@@ -40,6 +40,10 @@ from compliance.detect.seeds import (
 from compliance.records import Passage
 from compliance.settings import Settings
 
+# Calibrated as a set, with the alignment settings in Settings (min_evidence, close_wording,
+# paraphrase_contrast…), on PAN 2013 training data and the fixtures: change them together, never
+# one in isolation, and rerun the quality gate (tests/test_quality.py against
+# tests/quality_floors.json, tests/test_gate.py) and bench/pan.py before keeping a change.
 MIN_COMMON = 2  # content words a pair of similar sentences shares at least
 STRONG_COMMON = 3  # ...and fewer than this make a weak pair, which never makes a passage's edge
 OWNING_RUN = 8  # words of an exact run that no seed of a summary may contradict

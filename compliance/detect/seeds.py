@@ -30,6 +30,10 @@ from compliance.detect.fingerprint import shingle_hashes
 from compliance.detect.normalize import Tokens, token_hashes
 from compliance.detect.sentences import sentence_bounds, sentence_ids
 
+# Calibrated as a set, with the alignment settings in Settings (min_evidence, close_wording,
+# paraphrase_contrast…), on PAN 2013 training data and the fixtures: change them together, never
+# one in isolation, and rerun the quality gate (tests/test_quality.py against
+# tests/quality_floors.json, tests/test_gate.py) and bench/pan.py before keeping a change.
 MAX_REPEAT = 50  # a word or shingle repeated more often than this is filler, not a seed
 BAND = 0.5  # a rewritten sentence keeps its shared words within half a sentence of one diagonal
 MODE_SHARE = 0.5  # ...but when half of them share one diagonal, the sentence was copied: keep to it
