@@ -44,6 +44,25 @@ def test_sites_add_list_show_edit_remove(env: dict[str, str], runner: CliRunner)
     assert runner.invoke(main, ["sites", "list"]).output.strip() == "no site"
 
 
+def test_every_site_change_is_audited_and_the_chain_verifies(env: dict[str, str], runner: CliRunner) -> None:
+    assert runner.invoke(main, ["sites", "add", "agreg", "--seed", "https://agreg.example/"]).exit_code == 0
+    assert runner.invoke(main, ["sites", "add", "agreg", "--seed", "https://agreg.example/"]).exit_code == 2
+    assert runner.invoke(main, ["sites", "edit", "agreg", "--rename", "agr", "--depth", "2"]).exit_code == 0
+    assert runner.invoke(main, ["sites", "remove", "agr"]).exit_code == 0
+    with Archive(Settings.from_env()) as archive:
+        operator = archive.users.actor(None)
+        entries = archive.audit.entries(operator)
+    assert [(e.action, e.subject) for e in entries] == [
+        ("site.add", "site:agreg"),
+        ("site.update", "site:agreg"),
+        ("site.remove", "site:agr"),
+    ]  # the refused second add left nothing
+    assert {e.actor for e in entries} == {operator.name} and operator.name.startswith("local:")
+    assert json.loads(entries[1].details)["name"] == "agr" and json.loads(entries[1].details)["depth"] == 2
+    verified = runner.invoke(main, ["audit", "verify"])
+    assert verified.exit_code == 0 and "audit log intact: 3 entries" in verified.output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -187,3 +206,15 @@ def test_the_scheduler_holds_one_job_per_site_on_its_schedule(env: dict[str, str
         sync_jobs(scheduler, archive)
         jobs = {job.id: str(job.trigger) for job in scheduler.get_jobs()}
         assert "site:agreg" not in jobs and jobs["site:nuit"] == "interval[2:00:00]"
+
+
+def test_the_scheduler_runs_the_cases_rechecks(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from compliance.scans.schedule import RECHECK_MINUTES, scheduler_for
+
+    with Archive(Settings.from_env()) as archive:
+        job = scheduler_for(archive, background=True).get_job("recheck")
+        assert job is not None and str(job.trigger) == f"interval[{timedelta(minutes=RECHECK_MINUTES)}]"
+        calls: list[datetime | None] = []
+        monkeypatch.setattr(archive, "recheck_due", lambda now=None, actor=None: calls.append(now) or [])
+        job.func(*job.args)
+        assert len(calls) == 1 and calls[0] is not None and calls[0].tzinfo is not None

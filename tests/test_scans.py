@@ -234,10 +234,8 @@ def test_a_failing_site_is_reported_while_the_others_complete(
 @pytest.mark.parametrize(
     ("delay", "robots", "gap"),
     [
-        pytest.param("0.15", "User-agent: *\nDisallow: /private/\n", 0.15, id="site-delay"),
-        pytest.param(
-            "0.05", "User-agent: *\nCrawl-delay: 0.25\nDisallow: /private/\n", 0.25, id="crawl-delay"
-        ),
+        pytest.param("0.3", "User-agent: *\nDisallow: /private/\n", 0.3, id="site-delay"),
+        pytest.param("0.05", "User-agent: *\nCrawl-delay: 0.4\nDisallow: /private/\n", 0.4, id="crawl-delay"),
     ],
 )
 def test_no_two_requests_to_one_host_closer_than_its_delay(
@@ -257,7 +255,9 @@ def test_no_two_requests_to_one_host_closer_than_its_delay(
     assert record["counts"]["matched"] >= 3
     starts = sorted(hit.at for hit in watched.log)
     gaps = [b - a for a, b in itertools.pairwise(starts)]
-    assert len(gaps) >= 8 and min(gaps) >= gap - 0.02  # server-side arrival times: a little jitter
+    # Server-side arrival times carry the scheduler's jitter on a loaded machine (seen: 23 ms); an
+    # unpaced scan sends its requests milliseconds apart, far below this bound.
+    assert len(gaps) >= 8 and min(gaps) >= gap - 0.05
 
 
 def test_a_429_with_retry_after_is_honoured(

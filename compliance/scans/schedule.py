@@ -5,7 +5,8 @@
 One job per site, each running `run_scans` on that site alone (never two at once: the site's
 lease guards across processes too); a `sync` job re-reads the sites every minute, so sites added,
 edited or removed with `compliance sites` are picked up without a restart. Sites already due
-when the scheduler starts (`--due` would scan them) are scanned at once.
+when the scheduler starts (`--due` would scan them) are scanned at once. A `recheck` job runs the
+cases' due re-checks (`Archive.recheck_due`) every RECHECK_MINUTES.
 
 This is the only module that imports apscheduler.
 """
@@ -13,6 +14,7 @@ This is the only module that imports apscheduler.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SYNC_SECONDS = 60
+RECHECK_MINUTES = 60  # re-checks are due by the day: hourly is soon enough and cheap when none is due
 PREFIX = "site:"
 
 
@@ -61,6 +64,8 @@ def scheduler_for(archive: Archive, background: bool = False) -> BaseScheduler:
     """A scheduler holding the sites' jobs and the sync job (not started)."""
     scheduler: BaseScheduler = BackgroundScheduler() if background else BlockingScheduler()
     scheduler.add_job(sync_jobs, IntervalTrigger(seconds=SYNC_SECONDS), args=(scheduler, archive), id="sync")
+    every = IntervalTrigger(minutes=RECHECK_MINUTES, timezone="UTC")
+    scheduler.add_job(recheck_cases, every, args=(archive,), id="recheck", max_instances=1, coalesce=True)
     sync_jobs(scheduler, archive)
     return scheduler
 
@@ -71,6 +76,12 @@ def run_scheduler(archive: Archive) -> None:
     if due:
         run_scans(archive, due)
     scheduler_for(archive).start()
+
+
+def recheck_cases(archive: Archive) -> None:
+    """Re-check the pages of every confirmed or notified case whose re-check is due now."""
+    for recheck in archive.recheck_due(datetime.now(UTC)):
+        log.warning("re-check of case %s: %s %s", recheck.case_id, recheck.url, recheck.status)
 
 
 def _name(site: Site) -> str:

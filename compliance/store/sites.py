@@ -3,6 +3,10 @@
 In: an open Session and `records.Site` values. Out: `records.Site` values with their id. A lease
 is a row-level compare-and-set (`lease_until` in the past, or ours): two scans, in two
 processes or on two machines, never hold one site at once, and a crashed scan's lease expires.
+Every change to a site (add, edit, remove) appends its audit entry in the same transaction
+("site.add", "site.update", "site.remove" on "site:NAME"), by the local operator: `Archive`'s site
+methods take no actor, so the machine's login acting as admin is who changed it, as for partners
+before any user exists.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from compliance.errors import InputError, NotFoundError
-from compliance.records import Site
+from compliance.records import AuditNote, Site
+from compliance.store import audit
 from compliance.store.shared import now
 from compliance.store.tables import SiteRow
 
@@ -41,6 +46,7 @@ def add(session: Session, site: Site) -> Site:
     row = SiteRow(**_values(site), created_at=at, modified_at=at)
     session.add(row)
     session.flush()
+    _audit(session, "site.add", site.name, _values(site))
     return replace(site, id=row.id)
 
 
@@ -53,12 +59,14 @@ def update_site(session: Session, name: str, site: Site) -> Site:
         setattr(row, column, value)
     row.modified_at = now()
     session.flush()
+    _audit(session, "site.update", name, _values(site))
     return replace(site, id=row.id)
 
 
 def remove(session: Session, name: str) -> None:
     """Delete the site called `name` with its scans (the findings stay)."""
     session.delete(_existing(session, name))
+    _audit(session, "site.remove", name, {})
 
 
 def acquire_lease(session: Session, site_id: int, owner: str, until: datetime, at: datetime) -> bool:
@@ -79,6 +87,13 @@ def _existing(session: Session, name: str) -> SiteRow:
     if row is None:
         raise NotFoundError(f"no site called {name!r}")
     return row
+
+
+def _audit(session: Session, action: str, name: str, details: dict[str, Any]) -> None:
+    """Append who changed the site called `name`, and to what, to the audit chain."""
+    from compliance.users import local_operator  # at call time: compliance.users imports the store
+
+    audit.append(session, AuditNote(local_operator().name, action, f"site:{name}", details), now())
 
 
 def _row(session: Session, name: str) -> SiteRow | None:

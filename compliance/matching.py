@@ -1,0 +1,139 @@
+"""Page text → matches: which of our articles a page reproduces, checked in parts.
+
+    page text ─► tokenize ─► parts ─► per part: window minima ─► index ─► candidates
+              ─► density test ─► align with the part ─► passages joined ─► score on the page ─► verdict
+
+In: the page's text, the passage index, the store (candidates' articles, by id) and `Settings`.
+Out: `records.Match` values, best first; `match_article` and `align_texts` do the same for one
+article, whole. `Archive.check_text` (compliance/pipeline.py) is the caller; the engine is
+`compliance.detect` (parts, density, align, score).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from compliance.detect.align import align
+from compliance.detect.arrays import distinct
+from compliance.detect.density import Shingles, densest_sharing
+from compliance.detect.fingerprint import shingle_hashes, window_minima
+from compliance.detect.index import PassageIndex
+from compliance.detect.normalize import Tokens, token_hashes, tokenize
+from compliance.detect.parts import merge_passages, page_parts, part_tokens, shifted
+from compliance.detect.score import scores, shingle_set, verdict
+from compliance.records import Article, Match, Passage
+from compliance.settings import Settings
+
+if TYPE_CHECKING:
+    from compliance.store import Store
+
+Aligner = Callable[[Tokens, Tokens, Settings], list[Passage]]
+
+
+def align_texts(article_text: str, page_text: str, settings: Settings) -> list[Passage]:
+    """The passages of `article_text` that `page_text` reproduces."""
+    return align(tokenize(article_text), tokenize(page_text), settings)
+
+
+def match_article(article: Article, page: Tokens, settings: Settings) -> Match | None:
+    """The match of one article in a page, or None when too little of it is there."""
+    article_tokens = _article_tokens(article.body)
+    passages = align(article_tokens, page, settings)
+    if not passages:
+        return None
+    result = scores(passages, article_tokens, page, settings)
+    found = verdict(result, settings)
+    return Match(article, tuple(passages), result, found) if found else None
+
+
+def check_page(
+    text: str, index: PassageIndex, store: Store, settings: Settings, aligner: Aligner = align
+) -> list[Match]:
+    """Every article of ours that `text` reproduces, best first (a long page in parts)."""
+    return _PageCheck(text, index, store, settings, aligner).matches()
+
+
+@lru_cache(maxsize=4096)
+def _article_tokens(body: str) -> Tokens:
+    return tokenize(body)
+
+
+class _PageCheck:
+    """One page checked in parts (`compliance.detect.parts`), so that its cost grows with its length.
+
+    Each part is looked up in the index, its candidates density-tested and aligned with the part
+    alone; the passages an article has in several parts are joined, then scored on the whole page.
+    An article that is a candidate of consecutive parts is fetched and shingled once.
+    """
+
+    def __init__(
+        self, text: str, index: PassageIndex, store: Store, settings: Settings, aligner: Aligner
+    ) -> None:
+        self.text, self.index, self.store, self.settings = text, index, store, settings
+        self.aligner = aligner
+        self.page: Tokens | None = None
+        self.recent: dict[int, tuple[Article, Shingles]] = {}  # the last part's candidates
+        self.found: dict[int, tuple[Article, list[Passage]]] = {}
+
+    def matches(self) -> list[Match]:
+        """Every article of ours that the page reproduces, best first."""
+        s = self.settings
+        hashes = token_hashes(self.text)  # faster than tokenize, enough for a page of one part
+        if len(hashes) > s.check_part_words:
+            self.page = tokenize(self.text)
+            hashes = self.page.hashes
+        for start, end in page_parts(len(hashes), s.check_part_words, s.check_part_overlap):
+            likely = self._likely(hashes[start:end])
+            if likely:
+                self._align(likely, start, end)
+        if not self.found:
+            return []
+        page_shingles = shingle_set(self._page(), s.shingle_size)
+        found = [m for a, p in self.found.values() if (m := self._match(a, p, page_shingles)) is not None]
+        return sorted(found, key=lambda m: (-m.scores.coverage, -m.scores.reproduced_words, m.article.id))
+
+    def _likely(self, hashes: Shingles) -> list[Article]:
+        """The part's candidates that share its shingles densely enough to be worth aligning."""
+        s = self.settings
+        shingles = shingle_hashes(hashes, s.shingle_size)
+        minima = window_minima(shingles, s.window)
+        ids = [i for i, _score in self.index.query(minima, s.max_df, s.max_candidates)]
+        fetched = self.store.get_articles([i for i in ids if i not in self.recent])
+        known = self.recent | {
+            i: (a, shingle_hashes(token_hashes(a.body), s.shingle_size)) for i, a in fetched.items()
+        }
+        self.recent = {i: known[i] for i in ids if i in known}
+        # Most candidates share stock phrases scattered over their length, not a passage: how
+        # densely they share shingles (fast hashes, no spans) spares them the full alignment.
+        page_shingles = distinct(shingles)
+        # A reportable match reproduces min_match_words words; with one edit among them, it
+        # still shares this many shingles.
+        floor = max(1, s.min_match_words - 2 * s.shingle_size + 1)
+        return [
+            a
+            for a, article_shingles in self.recent.values()
+            if densest_sharing(article_shingles, page_shingles) >= floor
+        ]
+
+    def _align(self, likely: list[Article], start: int, end: int) -> None:
+        """Align each likely article with the part [start, end) alone; keep its passages."""
+        part, offset = part_tokens(self._page(), start, end)
+        for article in likely:
+            passages = self.aligner(_article_tokens(article.body), part, self.settings)
+            if passages:
+                self.found.setdefault(article.id, (article, []))[1].extend(shifted(passages, offset))
+
+    def _match(self, article: Article, passages: list[Passage], page_shingles: Shingles) -> Match | None:
+        """The article's passages from every part, joined and judged against the whole page."""
+        tokens = _article_tokens(article.body)
+        joined = merge_passages(passages, tokens)
+        result = scores(joined, tokens, self._page(), self.settings, page_shingles)
+        found = verdict(result, self.settings)
+        return Match(article, tuple(joined), result, found) if found else None
+
+    def _page(self) -> Tokens:
+        if self.page is None:
+            self.page = tokenize(self.text)
+        return self.page

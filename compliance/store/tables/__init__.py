@@ -1,0 +1,61 @@
+"""The schema as SQLAlchemy 2 typed declarative models, one module an area:
+
+    base.py      `UTCDateTime` and the declarative `Base`
+    archive.py   articles, fingerprints, captures (and the Core tables ARTICLES, FINGERPRINTS)
+    findings.py  checked pages, findings and their sightings; partners
+    workflow.py  users, cases, their findings, history and notices, the audit log, failed
+                 sign-ins and the reviews of findings
+    api.py       API keys and background check jobs
+    scans.py     watched sites, their scans and pages, each watched page's last fetch
+
+In: nothing. Out: `Base` (its metadata is what the migrations in `migrations/` must produce, a
+test compares them: this package imports every module, so the metadata holds every table) and
+one row class per table. Rows stay inside `compliance.store`: each repository module translates
+its own rows to and from `compliance.records` values.
+"""
+
+from __future__ import annotations
+
+from compliance.store.tables.api import ApiKeyRow, CheckJobRow
+from compliance.store.tables.archive import ARTICLES, FINGERPRINTS, ArticleRow, CaptureRow, FingerprintRow
+from compliance.store.tables.base import Base, UTCDateTime
+from compliance.store.tables.findings import FindingRow, PageRow, PartnerRow, SightingRow
+from compliance.store.tables.scans import ScanPageRow, ScanRow, SiteRow, WatchedPageRow
+from compliance.store.tables.workflow import (
+    AuditRow,
+    CaseEventRow,
+    CaseFindingRow,
+    CaseRow,
+    LoginRow,
+    NoticeRow,
+    ReviewRow,
+    UserRow,
+)
+
+__all__ = [
+    "ARTICLES",
+    "FINGERPRINTS",
+    "ApiKeyRow",
+    "ArticleRow",
+    "AuditRow",
+    "Base",
+    "CaptureRow",
+    "CaseEventRow",
+    "CaseFindingRow",
+    "CaseRow",
+    "CheckJobRow",
+    "FindingRow",
+    "FingerprintRow",
+    "LoginRow",
+    "NoticeRow",
+    "PageRow",
+    "PartnerRow",
+    "ReviewRow",
+    "ScanPageRow",
+    "ScanRow",
+    "SightingRow",
+    "SiteRow",
+    "UTCDateTime",
+    "UserRow",
+    "WatchedPageRow",
+]

@@ -1,0 +1,84 @@
+"""Tables of our archive: articles, their fingerprints, and the captures (the evidence).
+
+Also `ARTICLES` and `FINGERPRINTS`, the Core tables for bulk inserts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from compliance.store.tables.base import Base, UTCDateTime
+
+
+class ArticleRow(Base):
+    """One of our articles; `body` is kept byte for byte."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(Text, unique=True, index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    author: Mapped[str | None] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    rights_notice: Mapped[str | None] = mapped_column(Text)
+    paywalled: Mapped[bool | None]
+    source: Mapped[str | None] = mapped_column(Text)  # e.g. a news agency: the text is not ours
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class FingerprintRow(Base):
+    """The fingerprint of one article; never updated, replaced by a new row (ids never reused)."""
+
+    __tablename__ = "fingerprints"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), unique=True)
+    num_perm: Mapped[int]
+    seed: Mapped[int] = mapped_column(BigInteger)
+    shingle_size: Mapped[int]
+    window: Mapped[int]
+    signature: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian uint32, num_perm values
+    # The window minima (1-D, sorted by detect.fingerprint): little-endian uint64, n_windows values.
+    windows: Mapped[bytes] = mapped_column(LargeBinary)
+    n_windows: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CaptureRow(Base):
+    """The evidence of one fetch or submitted file; append-only."""
+
+    __tablename__ = "captures"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    warc_path: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16))
+    requested_url: Mapped[str] = mapped_column(Text)
+    final_url: Mapped[str] = mapped_column(Text)
+    redirects: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[int | None]
+    headers: Mapped[dict[str, str]] = mapped_column(JSON)
+    server_ip: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    tool_version: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON)
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), index=True)
+
+
+# Core tables, for bulk inserts that the ORM would split by key set.
+ARTICLES = Base.metadata.tables["articles"]
+FINGERPRINTS = Base.metadata.tables["fingerprints"]
