@@ -31,8 +31,10 @@ from compliance.records import (
     FindingQuery,
     Partner,
     Recheck,
+    ScanRecord,
     ScanReport,
     Site,
+    SiteScans,
 )
 
 if TYPE_CHECKING:
@@ -222,6 +224,17 @@ class ScanCalls(_Part):
     def remove_site(self, name: str) -> None:
         """Stop watching the site called `name` (its findings stay)."""
         self.store.remove_site(name)
+
+    def site_scans(self, limit: int = 5) -> list[SiteScans]:
+        """Every watched site, by name, with its latest `limit` scans (counts per page status, failures)."""
+        return [SiteScans(site, tuple(self.store.recent_scans(site.id or 0, limit))) for site in self.sites()]
+
+    def scan_record(self, scan_id: int) -> ScanRecord:
+        """One scan with its counts, failures and every page outcome; NotFoundError if there is none."""
+        found = self.store.scan_record(scan_id)
+        if found is None:
+            raise NotFoundError(f"no scan {scan_id}")
+        return found
 
     def scan(
         self, names: Sequence[str] = (), due: bool = False, progress: Callable[[str, str], None] | None = None

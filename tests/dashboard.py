@@ -88,7 +88,26 @@ def world(app: Flask, users: dict[Role, str], seeded_findings: dict[str, int]) -
         archive.cases.move(legal, case.id, CaseState.CONFIRMED)
         notice = archive.notices.draft(Actor("anis", Role.ANALYST), case.id, NoticeKind.FORMAL_NOTICE, "fr")
         capture = archive.store.add_capture(_capture())
-    return {"finding": finding, "case": case.id, "notice": notice.id, "capture": capture.id or 0}
+        scan = watched_scan(archive)
+    ids = {"finding": finding, "case": case.id, "notice": notice.id, "capture": capture.id or 0}
+    return {**ids, "scan": scan}
+
+
+def watched_scan(archive) -> int:  # type: ignore[no-untyped-def]
+    """A watched site and one finished scan of it: a page checked, one unchanged, one failed; its id."""
+    from compliance.records import PageStatus, ScanPage, ScanState, ScanStep, Site
+
+    site = archive.add_site(Site("copieur", ("https://copieur.example/",), schedule="every:6h"))
+    scan, _ = archive.store.open_scan(site.id)
+    outcomes = [
+        ScanPage("https://copieur.example/a", PageStatus.FETCHED),
+        ScanPage("https://copieur.example/b", PageStatus.UNCHANGED),
+        ScanPage("https://copieur.example/c", PageStatus.FAILED, reason="HTTP 503 from the server"),
+    ]
+    for page in outcomes:
+        archive.store.save_scan_page(ScanStep(scan.id, site.id, page))
+    archive.store.finish_scan(scan.id, ScanState.COMPLETE, None, len(outcomes))
+    return int(scan.id)
 
 
 def _capture():  # type: ignore[no-untyped-def]

@@ -96,3 +96,21 @@ def test_the_overview_and_the_monthly_report(client: FlaskClient, world: dict) -
     page = client.get("/overview").get_data(as_text=True)
     assert 'data-chart="' in page and "Récidivistes" in page
     assert client.get("/reports/monthly.csv?month=2024-13").status_code == 422
+
+
+def test_watched_sites_show_their_last_scans_counts_and_failures(client: FlaskClient, world: dict) -> None:
+    sign_in(client, Role.VIEWER)
+    page = client.get("/sites").get_data(as_text=True)
+    assert "copieur" in page and "Sites surveillés" in page  # French by default
+    assert "Vérifiée : 1" in page and "Inchangée : 1" in page and "Échec : 1" in page
+    assert "https://copieur.example/c" in page and "HTTP 503 from the server" in page
+    assert f"/scans/{world['scan']}" in page
+
+
+def test_a_scan_shows_every_page_and_an_unknown_scan_is_404(client: FlaskClient, world: dict) -> None:
+    sign_in(client, Role.VIEWER)
+    client.get("/lang/en")
+    page = client.get(f"/scans/{world['scan']}").get_data(as_text=True)
+    assert "Complete" in page and "copieur.example/a" in page and "HTTP 503 from the server" in page
+    assert "Checked: 1" in page and "Failed: 1" in page
+    assert client.get(f"/scans/{world['scan'] + 1000}").status_code == 404

@@ -53,6 +53,8 @@ ROUTES: dict[str, tuple[str, str, Action | str | None]] = {
     "dashboard.notice_pdf": ("get", "/notices/{notice}.pdf", None),
     "dashboard.articles": ("get", "/articles", None),
     "dashboard.partners": ("get", "/partners", None),
+    "dashboard.sites": ("get", "/sites", None),
+    "dashboard.scan": ("get", "/scans/{scan}", None),
     "dashboard.thresholds": ("get", "/settings", None),
     "dashboard.users": ("get", "/users", A.MANAGE_USERS),
     "dashboard.audit": ("get", "/audit", A.READ_AUDIT),

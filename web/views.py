@@ -23,9 +23,11 @@ from compliance.records import (
     NoticeKind,
     NoticeState,
     NoticeStatus,
+    PageStatus,
     Passage,
     ReviewState,
     Role,
+    ScanState,
     SeverityLevel,
     SightingStatus,
     Verdict,
@@ -201,6 +203,21 @@ ROLES = {
     Role.VIEWER: _l("viewer"),
     Role.SYSTEM: _l("system"),
 }
+# Scans of watched sites: what each scan and each page came to.
+SCAN_STATES = {
+    ScanState.RUNNING: _l("Running"),
+    ScanState.COMPLETE: _l("Complete"),
+    ScanState.FAILED: _l("Failed"),
+    ScanState.BUSY: _l("Busy"),
+}
+PAGE_STATUSES = {
+    PageStatus.FETCHED: _l("Checked"),
+    PageStatus.NOT_MODIFIED: _l("Not modified"),
+    PageStatus.UNCHANGED: _l("Unchanged"),
+    PageStatus.STALE: _l("Too old"),
+    PageStatus.BLOCKED_BY_ROBOTS: _l("Blocked by robots.txt"),
+    PageStatus.FAILED: _l("Failed"),
+}
 
 
 @dataclass(frozen=True)
@@ -221,6 +238,8 @@ class Labels:
     notice_kinds: Mapping[NoticeKind, Any]
     notice_states: Mapping[NoticeState, Any]
     events: Mapping[str, Any]
+    scan_states: Mapping[ScanState, Any]
+    page_statuses: Mapping[PageStatus, Any]
 
 
 LABELS = Labels(
@@ -238,6 +257,8 @@ LABELS = Labels(
     NOTICE_KINDS,
     NOTICE_STATES,
     EVENTS,
+    SCAN_STATES,
+    PAGE_STATUSES,
 )
 
 

@@ -4,6 +4,7 @@ Site           a watched site: its seeds, how politely and how often it is scann
 ScanPage       one page's outcome in one scan; ScanStep, with the scan and site it belongs to
 Scan           one scan of one site, as stored
 SiteScan       what one scan of one site did; ScanReport, one `compliance scan` run
+ScanRecord     a stored scan with its counts and failures (and its pages); SiteScans, a site's last scans
 
 PageStatus and ScanState are the closed sets of words these values carry.
 """
@@ -112,3 +113,21 @@ class ScanReport:
     matches: tuple[tuple[str, Recorded], ...]  # (page URL, match as kept)
     seconds: float
     alerts: tuple[str, ...] = ()  # where the digest went, or why it did not
+
+
+@dataclass(frozen=True, slots=True)
+class ScanRecord:
+    """A stored scan with its pages counted per status and its failed pages; every page when asked for."""
+
+    scan: Scan
+    counts: dict[str, int]  # PageStatus value -> pages
+    failures: tuple[tuple[str, str], ...]  # (url, reason) of the failed pages
+    pages: tuple[ScanPage, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SiteScans:
+    """A watched site with its latest scans, newest first."""
+
+    site: Site
+    scans: tuple[ScanRecord, ...]

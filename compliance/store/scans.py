@@ -1,8 +1,9 @@
 """Scan repository: scans of watched sites, each page's outcome, and each watched page's last fetch.
 
 In: an open Session, site and scan ids, `records.ScanPage` outcomes. Out: `records.Scan` and
-`records.ScanPage` values. A scan left `running` (its process was killed) is the one the next
-scan of the site resumes: the pages it already has an outcome for are not fetched again.
+`records.ScanPage` values, and `records.ScanRecord` for the dashboard. A scan left `running`
+(its process was killed) is the one the next scan of the site resumes: the pages it already has an
+outcome for are not fetched again.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from compliance.records import PageStatus, Scan, ScanPage, ScanState, ScanStep
+from compliance.records import PageStatus, Scan, ScanPage, ScanRecord, ScanState, ScanStep
 from compliance.store.tables import ScanPageRow, ScanRow, SiteRow, WatchedPageRow
 
 
@@ -105,6 +106,28 @@ def get(session: Session, scan_id: int) -> Scan | None:
     """The scan with this id, or None."""
     row = session.get(ScanRow, scan_id)
     return _scan(session, row) if row else None
+
+
+def recent_scans(session: Session, site_id: int, limit: int) -> list[ScanRecord]:
+    """The site's latest `limit` scans, newest first, with their counts and failed pages."""
+    query = select(ScanRow).where(ScanRow.site_id == site_id).order_by(ScanRow.id.desc()).limit(limit)
+    return [_record(session, _scan(session, row)) for row in session.scalars(query)]
+
+
+def record(session: Session, scan_id: int) -> ScanRecord | None:
+    """The scan with this id, its counts, failures and every page outcome; None if there is none."""
+    scan = get(session, scan_id)
+    return _record(session, scan, tuple(pages(session, scan_id))) if scan else None
+
+
+def _record(session: Session, scan: Scan, outcomes: tuple[ScanPage, ...] = ()) -> ScanRecord:
+    counted = select(ScanPageRow.status, func.count()).where(ScanPageRow.scan_id == scan.id)
+    counts = {str(status): int(n) for status, n in session.execute(counted.group_by(ScanPageRow.status))}
+    failed = select(ScanPageRow.url, ScanPageRow.reason).where(
+        ScanPageRow.scan_id == scan.id, ScanPageRow.status == PageStatus.FAILED
+    )
+    failures = tuple((url, reason or "") for url, reason in session.execute(failed.order_by(ScanPageRow.id)))
+    return ScanRecord(scan, {s.value: counts.get(s.value, 0) for s in PageStatus}, failures, outcomes)
 
 
 def _scan(session: Session, row: ScanRow) -> Scan:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from compliance.records import Scan, ScanPage, ScanState, ScanStep, Site
+from compliance.records import Scan, ScanPage, ScanRecord, ScanState, ScanStep, Site
 from compliance.store import scans, sites
 from compliance.store.sessions import Sessions
 from compliance.store.shared import now
@@ -90,3 +90,13 @@ class ScanCalls(Sessions):
         """The scan with this id, or None."""
         with self._read() as session:
             return scans.get(session, scan_id)
+
+    def recent_scans(self, site_id: int, limit: int) -> list[ScanRecord]:
+        """The site's latest `limit` scans, newest first, with their counts and failed pages."""
+        with self._read() as session:
+            return scans.recent_scans(session, site_id, limit)
+
+    def scan_record(self, scan_id: int) -> ScanRecord | None:
+        """The scan with this id, its counts, failures and every page outcome; or None."""
+        with self._read() as session:
+            return scans.record(session, scan_id)

@@ -4,7 +4,7 @@
     findings.py  /findings/<id>    our article and the copy side by side; the captured page, sandboxed
     check.py     /check            a text, a file or a URL checked and kept as findings
     cases.py     /cases…           the workflow, notices, evidence packs
-    manage.py    /articles, /partners, /settings, /users, /audit
+    manage.py    /articles, /partners, /sites, /scans/<id>, /settings, /users, /audit
     overview.py  /overview         figures, a chart, the monthly report
 
 `allowed(action)` says whether the signed-in user's role may take an action (the workflow's one
@@ -60,6 +60,7 @@ MENU = (
     MenuItem("dashboard.check", _l("Check"), Action.REVIEW),
     MenuItem("dashboard.articles", _l("Articles"), Action.READ),
     MenuItem("dashboard.partners", _l("Partners"), Action.READ),
+    MenuItem("dashboard.sites", _l("Sites"), Action.READ),
     MenuItem("dashboard.thresholds", _l("Settings"), Action.READ),
     MenuItem("dashboard.users", _l("Users"), Action.MANAGE_USERS),
     MenuItem("dashboard.audit", _l("Audit log"), Action.READ_AUDIT),

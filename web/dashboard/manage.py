@@ -2,6 +2,8 @@
 
 /articles   search; the notice each carried; findings per article (linked to the inbox)
 /partners   licensees and their scope
+/sites      watched sites with their last scans and failures
+/scans/<id> one scan's record: counts per page status, failures, every page
 /settings   own sites, thresholds and policy rules in force (read-only: set by COMPLIANCE_*)
 /users      accounts and roles (admin)
 /audit      the hash-chained log and whether its chain verifies (admin, legal)
@@ -21,6 +23,7 @@ from web.dashboard import bp, require
 
 ARTICLES_PER_PAGE = 50
 AUDIT_ENTRIES = 200
+SCANS_PER_SITE = 5
 HIDDEN_SETTINGS = ("database_url",)  # may hold a password
 
 
@@ -47,6 +50,18 @@ def articles() -> ResponseReturnValue:
 def partners() -> ResponseReturnValue:
     """Licensees: domains, scope, validity."""
     return render_template("dashboard/partners.html", partners=get_archive().partners())
+
+
+@bp.get("/sites")
+def sites() -> ResponseReturnValue:
+    """Watched sites, each with its latest scans: state, when, pages per status, failures."""
+    return render_template("dashboard/sites.html", sites=get_archive().site_scans(SCANS_PER_SITE))
+
+
+@bp.get("/scans/<int:scan_id>")
+def scan(scan_id: int) -> ResponseReturnValue:
+    """One scan's record: its state, pages per status, failures, every page's outcome."""
+    return render_template("dashboard/scan.html", record=get_archive().scan_record(scan_id))
 
 
 @bp.get("/settings")
