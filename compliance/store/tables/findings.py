@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from compliance.store.tables.base import Base, UTCDateTime
@@ -32,12 +32,27 @@ class FindingRow(Base):
     """One article of ours found in one page: the latest judgement, with its rules snapshot."""
 
     __tablename__ = "findings"
-    __table_args__ = (UniqueConstraint("article_id", "page_id", name="uq_findings_article_page"),)
+    __table_args__ = (
+        UniqueConstraint("article_id", "page_id", name="uq_findings_article_page"),
+        # Covers the inbox's grouping by site (store/inbox.py `sites`), so it never reads the table;
+        # it also serves a site's findings, by its leading `domain`.
+        Index(
+            "ix_findings_inbox",
+            "domain",
+            "article_id",
+            "verdict",
+            "severity_level",
+            "severity_score",
+            "present",
+            "first_seen",
+            "last_seen",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     page_id: Mapped[int] = mapped_column(ForeignKey("pages.id", ondelete="CASCADE"), index=True)
-    domain: Mapped[str | None] = mapped_column(String(255), index=True)  # the page's, for grouping
+    domain: Mapped[str | None] = mapped_column(String(255))  # the page's, for grouping (ix_findings_inbox)
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("captures.id", ondelete="SET NULL"))
     first_seen: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
