@@ -20,6 +20,7 @@
     Finding list  ─► {items: findings without sightings, next_cursor}
     Site          ─► {id, name, seeds, domains, depth, page_limit, delay, schedule, fresh_days}
     ScanReport    ─► {sites, counts, failures, seconds, matches (each a Recorded + its url), alerts}
+    ScanRecord    ─► {id, site, state, started_at, finished_at, reason, discovered, counts, failures, pages}
     alert digest  ─► {sent_at, min_severity, scans, count, findings (each a Recorded + url, site)}
 
 Each area has its module: checks (a check's pages, matches and findings), problems (errors),
@@ -52,7 +53,7 @@ from .checks import (
 )
 from .common import SCORE_DIGITS
 from .problems import problem
-from .scans import alert_digest, scan_report, site, site_scan
+from .scans import alert_digest, scan_page, scan_record, scan_report, site, site_scan
 from .workflow import audit_entry, case, case_event, chain_check, notice, pack_check, recheck, user
 
 __all__ = [
@@ -83,6 +84,8 @@ __all__ = [
     "problem",
     "recheck",
     "recorded",
+    "scan_page",
+    "scan_record",
     "scan_report",
     "scores",
     "severity",

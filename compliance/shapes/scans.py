@@ -2,6 +2,7 @@
 
 Site          ─► {id, name, seeds, domains, depth, page_limit, delay, schedule, fresh_days}
 ScanReport    ─► {sites, counts, failures, seconds, matches (each a Recorded + its url), alerts}
+ScanRecord    ─► {id, site, state, started_at, finished_at, reason, discovered, counts, failures, pages}
 alert digest  ─► {sent_at, min_severity, scans, count, findings (each a Recorded + url, site)}
 """
 
@@ -11,9 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from compliance.records import Recorded, ScanReport, Site, SiteScan
+from compliance.records import Recorded, ScanPage, ScanRecord, ScanReport, Site, SiteScan
 
 from .checks import recorded
+from .common import when
 
 
 def site(watched: Site) -> dict[str, Any]:
@@ -63,6 +65,34 @@ def scan_report(report: ScanReport) -> dict[str, Any]:
         "seconds": round(report.seconds, 3),
         "matches": [{"url": url, **recorded(kept)} for url, kept in report.matches],
         "alerts": list(report.alerts),
+    }
+
+
+def scan_record(kept: ScanRecord) -> dict[str, Any]:
+    """A stored scan of one site: its state, counts per page status, failures and (when read) its pages."""
+    scan = kept.scan
+    return {
+        "id": scan.id,
+        "site": scan.site,
+        "state": scan.state.value,
+        "started_at": when(scan.started_at),
+        "finished_at": when(scan.finished_at),
+        "reason": scan.reason,
+        "discovered": scan.discovered,
+        "counts": dict(kept.counts),
+        "failures": [{"url": url, "reason": reason} for url, reason in kept.failures],
+        "pages": [scan_page(page) for page in kept.pages],
+    }
+
+
+def scan_page(page: ScanPage) -> dict[str, Any]:
+    """One page's outcome in a scan."""
+    return {
+        "url": page.url,
+        "status": page.status.value,
+        "reason": page.reason,
+        "findings": list(page.findings),
+        "new_findings": list(page.new_findings),
     }
 
 

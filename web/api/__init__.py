@@ -3,6 +3,9 @@
     checks.py    POST /checks, GET /checks/{id}      (scope check)
     findings.py  GET /findings, GET /findings/{id}   (scope read)
     articles.py  POST, PUT, GET, DELETE /articles    (scope ingest; read to GET)
+    sites.py     GET, POST /sites                    (scope read; admin to POST)
+    scans.py     POST /scans, GET /scans/{id}        (scope admin; read to GET)
+    cases.py     GET /cases, GET /cases/{id}         (scope read)
     health.py    GET /healthz                        (no key)
     auth.py      API keys (Bearer), scopes, `audit_api_write`
     problems.py  every error as application/problem+json
@@ -10,7 +13,7 @@
     spec.py      the OpenAPI 3.1 document at /api/v1/openapi.json, docs at /api/v1/docs
     schemas.py   request and response bodies
 
-A new resource (sites, scans, cases) is one module with its `bp`, added to RESOURCES.
+A new resource is one module with its `bp`, added to RESOURCES.
 """
 
 from __future__ import annotations
@@ -20,14 +23,14 @@ from flask import request
 
 from compliance.errors import ComplianceError
 from compliance.settings import Settings
-from web.api import articles, checks, findings, health, limits, problems, spec
+from web.api import articles, cases, checks, findings, health, limits, problems, scans, sites, spec
 from web.api.schemas import DatabaseId
 from web.archive import get_archive
 
 PREFIX = spec.PREFIX
 SPEC_PATH = f"{PREFIX}/openapi.json"
 DOCS_PATH = f"{PREFIX}/docs"
-RESOURCES = (checks, findings, articles, health)
+RESOURCES = (checks, findings, articles, sites, scans, cases, health)
 
 api = APIBlueprint("api", __name__, url_prefix=PREFIX)
 for _resource in RESOURCES:

@@ -16,14 +16,21 @@ from apiflask.validators import Length, OneOf, Range
 from marshmallow import ValidationError, validates_schema
 from werkzeug.routing import IntegerConverter
 
-from compliance.records import JobState, NoticeStatus, PageKind, SeverityLevel, SightingStatus, Verdict
+from compliance.records import (
+    JobState,
+    NoticeStatus,
+    PageKind,
+    SeverityLevel,
+    SightingStatus,
+    Verdict,
+)
 
 URL_MAX_CHARS = 2048
 PAGE_MAX = 200  # findings per page of a listing, at most
 ID_MAX = 2**63 - 1  # a database id is a signed 64-bit integer: a larger one names nothing
 
 
-def _one_of(kind: Any) -> OneOf:
+def one_of(kind: Any) -> OneOf:
     return OneOf([member.value for member in kind])
 
 
@@ -98,7 +105,7 @@ class PassageOut(Schema):
 
 
 class SeverityOut(Schema):
-    level = String(required=True, validate=_one_of(SeverityLevel))
+    level = String(required=True, validate=one_of(SeverityLevel))
     score = Integer(required=True)
     parts = Dict(keys=String(), values=Integer(), required=True)
 
@@ -113,7 +120,7 @@ class AttributionOut(Schema):
 
 class PageOut(Schema):
     id = Integer(required=True, allow_none=True)
-    kind = String(required=True, validate=_one_of(PageKind))
+    kind = String(required=True, validate=one_of(PageKind))
     url = String(required=True, allow_none=True)
     domain = String(required=True, allow_none=True)
     name = String(required=True, allow_none=True)
@@ -137,14 +144,14 @@ class RecordedMatch(Schema):
     page_share = Float(required=True)
     reproduced_words = Integer(required=True)
     longest_passage_words = Integer(required=True)
-    verdict = String(required=True, validate=_one_of(Verdict))
+    verdict = String(required=True, validate=one_of(Verdict))
     passages = List(Nested(PassageOut), required=True)
     finding = Integer(required=True)
     new = Boolean(required=True)
-    sighting = String(required=True, validate=_one_of(SightingStatus))
+    sighting = String(required=True, validate=one_of(SightingStatus))
     severity = Nested(SeverityOut, required=True)
     attribution = Nested(AttributionOut, required=True)
-    notice = String(required=True, validate=_one_of(NoticeStatus))
+    notice = String(required=True, validate=one_of(NoticeStatus))
     reasons = List(String(), required=True)
     rules = Dict(required=True)
 
@@ -165,7 +172,7 @@ class CheckJob(Schema):
 
     id = String(required=True)
     url = String(required=True)
-    state = String(required=True, validate=_one_of(JobState))
+    state = String(required=True, validate=one_of(JobState))
     created_at = String(required=True)
     finished_at = String(required=True, allow_none=True)
     result = Nested(CheckReport, required=True, allow_none=True)
@@ -178,8 +185,8 @@ class CheckJob(Schema):
 class FindingsQuery(Schema):
     """Filters of a finding listing (all must hold) and its cursor."""
 
-    verdict = List(String(validate=_one_of(Verdict)), metadata={"description": "one or more verdicts"})
-    severity = String(validate=_one_of(SeverityLevel), metadata={"description": "this level or higher"})
+    verdict = List(String(validate=one_of(Verdict)), metadata={"description": "one or more verdicts"})
+    severity = String(validate=one_of(SeverityLevel), metadata={"description": "this level or higher"})
     domain = String(
         validate=Length(min=1, max=255), metadata={"description": "the site's registrable domain"}
     )
@@ -196,7 +203,7 @@ class FindingsQuery(Schema):
 
 class SightingOut(Schema):
     seen_at = String(required=True)
-    status = String(required=True, validate=_one_of(SightingStatus))
+    status = String(required=True, validate=one_of(SightingStatus))
     capture_id = Integer(required=True, allow_none=True)
     verdict = String(required=True, allow_none=True)
     coverage = Float(required=True, allow_none=True)
@@ -213,7 +220,7 @@ class FindingSummary(Schema):
     first_seen = String(required=True)
     last_seen = String(required=True)
     present = Boolean(required=True)
-    verdict = String(required=True, validate=_one_of(Verdict))
+    verdict = String(required=True, validate=one_of(Verdict))
     reasons = List(String(), required=True)
     coverage = Float(required=True)
     similarity = Float(required=True)
@@ -222,7 +229,7 @@ class FindingSummary(Schema):
     longest_passage_words = Integer(required=True)
     passages = List(Nested(PassageOut), required=True)
     attribution = Nested(AttributionOut, required=True)
-    notice = String(required=True, validate=_one_of(NoticeStatus))
+    notice = String(required=True, validate=one_of(NoticeStatus))
     severity = Nested(SeverityOut, required=True)
     rules = Dict(required=True)
     capture_id = Integer(required=True, allow_none=True)
