@@ -136,3 +136,16 @@ def test_cases_refuse_unknown_ids_and_missing_scopes(api: FlaskClient, key_for: 
     checker = key_for("check")
     assert_problem(api.get("/api/v1/cases", headers=bearer(checker)), 403)
     assert_problem(api.get("/api/v1/cases/1", headers=bearer(checker)), 403)
+
+
+def test_every_api_write_is_in_the_audit_chain(api_app: Flask, api: FlaskClient, key_for: Any) -> None:
+    """A write through the API leaves a hash-chained entry naming the key, and the chain holds."""
+    assert (
+        add_site(api, key_for("admin"), name="audite", seeds=["https://audite.example/"]).status_code == 201
+    )
+    legal = Actor("juriste", Role.LEGAL)
+    with api_app.app_context():
+        entries = get_archive().audit.entries(legal)
+        check = get_archive().audit.verify(legal)
+    [write] = [e for e in entries if e.actor == "api:test"]
+    assert write.action == "api.add_site" and check.ok

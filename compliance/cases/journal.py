@@ -46,3 +46,7 @@ class AuditLog:
         """Audit a change made elsewhere (a site added, a threshold changed) once `permission` allows it."""
         require(actor, permission)
         return self._store.audit(AuditNote(actor.name, action, subject, details or {}))
+
+    def note_key_write(self, key_name: str, action: str, subject: str, details: dict[str, Any]) -> AuditEntry:
+        """Audit a write made through the API: the key's scope, checked by the API, is its permission."""
+        return self._store.audit(AuditNote(f"api:{key_name}", action, subject, details))

@@ -64,7 +64,12 @@ def rate_limit_key() -> str:
 
 
 def audit_api_write(action: str, target: Any, **details: Any) -> None:
-    """Record one write through the API with the key that made it (a log line until the audit log)."""
+    """Record one write through the API in the hash-chained audit log, under the key's name."""
     key = current_key()
     extra = "".join(f" {name}={value}" for name, value in sorted(details.items()))
     log.info("API write by key %d (%s): %s %s%s", key.id, key.name, action, target, extra)
+    plain = {
+        name: value if isinstance(value, int | float | bool) else str(value)
+        for name, value in details.items()
+    }
+    get_archive().audit.note_key_write(key.name, f"api.{action.replace(' ', '_')}", str(target), plain)
