@@ -313,24 +313,35 @@ class LoopbackServer(ThreadingHTTPServer):
 
 
 @contextmanager
+def running(server: LoopbackServer) -> Iterator[LoopbackServer]:
+    """`server` answering on its own thread for the block, then shut down and closed."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+def local_server(handler: type[BaseHTTPRequestHandler]) -> LoopbackServer:
+    """A server of `handler` on 127.0.0.1, on a free port (start it with `running`)."""
+    return LoopbackServer(("127.0.0.1", 0), handler)
+
+
+@contextmanager
 def serve(tls: ssl.SSLContext | None = None) -> Iterator[SiteServer]:
     """A fixture server on 127.0.0.1 (HTTPS with `tls`), stopped on exit."""
-    server = LoopbackServer(("127.0.0.1", 0), _Handler)
+    server = local_server(_Handler)
     if tls is not None:
         server.socket = tls.wrap_socket(server.socket, server_side=True)
     port = server.server_address[1]
     scheme = "https" if tls is not None else "http"
     site = SiteServer(url=f"{scheme}://127.0.0.1:{port}", host="127.0.0.1", port=port)
-    handler = type("Handler", (_Handler,), {"site": site})
-    server.RequestHandlerClass = handler
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    server.RequestHandlerClass = type("Handler", (_Handler,), {"site": site})
+    with running(server):
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 # --- the network guard ----------------------------------------------------------------------------

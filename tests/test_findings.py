@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import html
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sites import LoopbackServer, SiteServer
+from sites import SiteServer, local_server, running
 
 from compliance.cli import main
 from compliance.ingest.readers import read_paths
@@ -77,13 +76,9 @@ def pages() -> Iterator[Pages]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = LoopbackServer(("127.0.0.1", 0), Handler)
-    served.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield served
-    server.shutdown()
-    server.server_close()
+    with running(local_server(Handler)) as server:
+        served.port = server.server_address[1]
+        yield served
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ proven by the re-check's sighting; a copy back reopens the case on its own."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from casework import ANALYST, LEGAL
 from factories import article_input, excerpt, fixture_bodies, page_with
-from sites import LoopbackServer
+from sites import local_server, running
 
 from compliance.cli import main
 from compliance.errors import ConfigurationError
@@ -56,13 +55,9 @@ def copy() -> Iterator[Copy]:
         def log_message(self, *args: object) -> None:
             pass
 
-    server = LoopbackServer(("127.0.0.1", 0), Handler)
-    served.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield served
-    server.shutdown()
-    server.server_close()
+    with running(local_server(Handler)) as server:
+        served.port = server.server_address[1]
+        yield served
 
 
 @pytest.fixture

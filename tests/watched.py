@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from factories import fixture_bodies
-from sites import LoopbackServer
+from sites import local_server, running
 
 NOW = datetime.now(UTC)
 LAST_MODIFIED = format_datetime(datetime(2024, 3, 12, 10, 0, tzinfo=UTC), usegmt=True)
@@ -185,15 +185,9 @@ class _Handler(BaseHTTPRequestHandler):
 @contextmanager
 def serve_watched() -> Iterator[WatchedSite]:
     """A WatchedSite on 127.0.0.1 (empty: fill it with `planted_site` or `page`), stopped on exit."""
-    server = LoopbackServer(("127.0.0.1", 0), _Handler)
+    server = local_server(_Handler)
     port = server.server_address[1]
     site = WatchedSite(url=f"http://127.0.0.1:{port}", port=port)
     server.RequestHandlerClass = type("Handler", (_Handler,), {"site": site})
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
