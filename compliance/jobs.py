@@ -11,8 +11,6 @@ embedded default (a worker queue can take the same `run_job` later). `submit` wa
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import uuid
@@ -25,18 +23,12 @@ from compliance import shapes
 from compliance.capture.vet import locate
 from compliance.errors import ComplianceError, FetchError, InputError
 from compliance.records import CheckJob, JobState
+from compliance.webhooks import post_signed
 
 if TYPE_CHECKING:
     from compliance.pipeline import Archive
 
 log = logging.getLogger(__name__)
-
-SIGNATURE_HEADER = "X-Compliance-Signature"
-
-
-def signature(secret: str, body: bytes) -> str:
-    """The value of the signature header for `body`: `sha256=<hex HMAC-SHA256>`."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
 class CheckJobs:
@@ -99,18 +91,11 @@ class CheckJobs:
         return self._pool
 
     def _call_webhook(self, job: CheckJob) -> None:
-        from compliance.capture.fetch import deliver  # the fetching stack loads only when needed
-
         assert job.webhook_url is not None
         settings = self.archive.settings
         body = json.dumps(shapes.check_job(job), ensure_ascii=False).encode("utf-8")
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": settings.user_agent,
-            SIGNATURE_HEADER: signature(settings.webhook_secret, body),
-        }
-        try:
-            status = deliver(job.webhook_url, body, headers, settings)
+        try:  # the checker's User-Agent comes with every request the fetcher prepares
+            status = post_signed(job.webhook_url, body, settings.webhook_secret, settings)
         except FetchError as exc:
             log.warning("webhook of check job %s not delivered: %s", job.id, exc)
             return

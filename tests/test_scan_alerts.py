@@ -20,7 +20,7 @@ from sites import LoopbackServer
 from test_scans import add_site, cli, prepare
 from watched import WatchedSite, copy_page, planted_site, serve_watched
 
-from compliance.scans.alerts import SIGNATURE_HEADER, sign, verify
+from compliance.webhooks import SIGNATURE_HEADER, sign, verify
 
 SECRET = "s3cret-partagé"
 

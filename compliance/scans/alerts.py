@@ -3,19 +3,12 @@
 Only the findings found for the first time at or above `alert_min_severity` are alerted, one
 digest per scan (none when there is nothing to say). The webhook body is the JSON digest
 (`shapes.alert_digest`), POSTed through the safe fetcher (a private address only when allowed
-by COMPLIANCE_FETCH_ALLOW_HOSTS), signed with HMAC-SHA256 of the body under the shared secret:
-
-    X-Compliance-Signature: sha256=<hex>
-
-The receiver recomputes it (`verify`): a body changed on the way, or signed with another
-secret, does not verify. A failed delivery is reported in the scan record, never raised: the
-findings are stored whatever happens to their alert.
+by COMPLIANCE_FETCH_ALLOW_HOSTS), signed as `compliance.webhooks` signs. A failed delivery is
+reported in the scan record, never raised: the findings are stored whatever happens to their alert.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import smtplib
@@ -24,14 +17,13 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from compliance import shapes
-from compliance.capture.fetch import deliver
 from compliance.errors import ComplianceError
 from compliance.records import Recorded, ScanReport, SeverityLevel
 from compliance.settings import Settings
+from compliance.webhooks import post_signed
 
 log = logging.getLogger(__name__)
 
-SIGNATURE_HEADER = "X-Compliance-Signature"
 SMTP_TIMEOUT = 30.0
 
 
@@ -55,16 +47,6 @@ def send_alerts(report: ScanReport, settings: Settings) -> tuple[str, ...]:
     return tuple(sent)
 
 
-def sign(body: bytes, secret: str) -> str:
-    """The signature header's value for `body`."""
-    return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
-
-
-def verify(body: bytes, secret: str, signature: str) -> bool:
-    """Whether `signature` is the one `secret` gives `body` (compared in constant time)."""
-    return hmac.compare_digest(sign(body, secret), signature.strip())
-
-
 def _attempt(target: str, send: object) -> str:
     try:
         detail = send()  # type: ignore[operator]
@@ -76,9 +58,7 @@ def _attempt(target: str, send: object) -> str:
 
 def _post(digest: dict[str, object], settings: Settings) -> str:
     body = json.dumps(digest, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    signature = sign(body, settings.alert_webhook_secret)
-    headers = {"Content-Type": "application/json", SIGNATURE_HEADER: signature}
-    status = deliver(settings.alert_webhook_url, body, headers, settings)
+    status = post_signed(settings.alert_webhook_url, body, settings.alert_webhook_secret, settings)
     return f"HTTP {status} from {settings.alert_webhook_url}"
 
 
