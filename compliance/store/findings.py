@@ -46,7 +46,7 @@ def save_page(session: Session, page: PageRef, text: str, at: datetime) -> PageR
         session.add(row)
     row.text, row.last_checked = text, at
     session.flush()
-    return _page(row)
+    return page_value(row)
 
 
 def record(
@@ -147,7 +147,7 @@ def get(session: Session, finding_id: int) -> Finding | None:
     sightings = session.scalars(
         select(SightingRow).where(SightingRow.finding_id == row.id).order_by(SightingRow.id)
     )
-    return _finding(row, _page(page), tuple(_sighting(s) for s in sightings))
+    return finding_value(row, page_value(page), tuple(_sighting(s) for s in sightings))
 
 
 def page_text(session: Session, page_id: int) -> str | None:
@@ -171,7 +171,8 @@ def _attribution_json(attribution: Attribution) -> dict[str, Any]:
     return {name: getattr(attribution, name) for name in Attribution.__dataclass_fields__}
 
 
-def _page(row: PageRow | None) -> PageRef:
+def page_value(row: PageRow | None) -> PageRef:
+    """A page row as a `PageRef` (findings_query.py reads pages too)."""
     assert row is not None  # a finding's page is deleted with it (ON DELETE CASCADE)
     return PageRef(PageKind(row.kind), row.key, row.url, row.domain, row.name, row.sha256, row.id)
 
@@ -189,7 +190,8 @@ def _sighting(row: SightingRow) -> Sighting:
     )
 
 
-def _finding(row: FindingRow, page: PageRef, sightings: tuple[Sighting, ...]) -> Finding:
+def finding_value(row: FindingRow, page: PageRef, sightings: tuple[Sighting, ...]) -> Finding:
+    """A finding row, its page and sightings as a `Finding` (findings_query.py lists them too)."""
     scores = Scores(
         row.coverage, row.similarity, row.page_share, row.reproduced_words, row.longest_passage_words
     )

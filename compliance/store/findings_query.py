@@ -11,7 +11,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from compliance.records import Finding, FindingQuery, SeverityLevel
-from compliance.store.findings import _finding, _page
+from compliance.store.findings import finding_value, page_value
 from compliance.store.tables import FindingRow, PageRow
 
 
@@ -19,7 +19,7 @@ def listing(session: Session, query: FindingQuery) -> list[Finding]:
     """The findings passing `query` with an id above `query.after`, by id, at most `query.limit`."""
     statement = _filtered(select(FindingRow, PageRow).join(PageRow, FindingRow.page_id == PageRow.id), query)
     statement = statement.where(FindingRow.id > query.after).order_by(FindingRow.id).limit(query.limit)
-    return [_finding(row, _page(page), ()) for row, page in session.execute(statement)]
+    return [finding_value(row, page_value(page), ()) for row, page in session.execute(statement)]
 
 
 def _filtered(statement: Select[FindingRow, PageRow], query: FindingQuery) -> Select[FindingRow, PageRow]:
