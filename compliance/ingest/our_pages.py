@@ -16,10 +16,11 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from compliance.capture.html import LazyDocument, block_text, clean, first, parse
-from compliance.errors import ConfigurationError, ExtractionError
+from compliance.errors import ExtractionError
+from compliance.ingest.objects import publisher_zone
 from compliance.records import ArticleInput
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,7 @@ def extract_article(
     html: str | bytes, url: str | None = None, timezone: str = "Africa/Algiers"
 ) -> ArticleInput:
     """One of our article pages to an `ArticleInput`; ExtractionError if no text or no URL."""
-    zone = _zone(timezone)
+    zone = publisher_zone(timezone)
     text, tree = parse(html)
     fallback = LazyDocument(text, url)
     container = _article_container(tree)
@@ -71,13 +72,6 @@ def extract_article(
         rights_notice=_rights_notice(scope) or _rights_notice(tree),
         paywalled=True if container is not None and container.xpath(_PAYWALL_XPATH) else None,
     )
-
-
-def _zone(timezone: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigurationError(f"unknown time zone {timezone!r}") from None
 
 
 def _article_container(tree: Any) -> Any:
