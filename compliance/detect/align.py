@@ -16,8 +16,9 @@ wording is close to the article's (exact runs of ordinary words and shared ordin
 words make up most of it: `close_wording`), or it is a paraphrase of two sentences or more that
 stands out of the page (`paraphrase_contrast`): a page about the same subject shares names and
 topic words with the article everywhere, a reproduction shares them in one place. A verbatim
-copy of half the shorter text is accepted as it is. Overlaps in the page go to the longest
-passage. Offsets are cut from the ORIGINAL texts, at word boundaries.
+copy of half the shorter text, or an exact run of `min_match_words` words (a short quotation), is
+accepted as it is. Overlaps in the page go to the longest passage. Offsets are cut from the
+ORIGINAL texts, at word boundaries.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class _Candidate:
     ordinary: float = 0.0  # the same, for content words that are not facts
     sentences: int = 0  # page sentences paired with similar article sentences
     verbatim: bool = False  # exact runs cover nearly all of it: its edges are exact
-    copied: bool = False  # holds an exact run of half the shorter text
+    copied: bool = False  # holds an exact run of half the shorter text, or of a quotation's length
     summary: bool = False
     background: float = 1.0  # share of the page's other content words the article also has
 
@@ -103,6 +104,7 @@ def align(article: Tokens, page: Tokens, settings: Settings) -> list[Passage]:
     shared = shared_words(article, page, settings.sentence_words)
     runs = exact_runs(shared, size)
     whole = max(settings.min_passage_words, min(len(article), len(page)) // 2)
+    whole = min(whole, settings.min_match_words)  # a quotation this long stands as it is
     copied = max((r.a1 - r.a0 for r in runs), default=0) >= whole
     if not copied and shared.distinct_words() < settings.min_evidence:
         return []  # a shared content word weighs at most 1: no passage can have enough of them
