@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: install demo serve test lint bench clean browser screenshots translations
+.PHONY: install demo serve test lint bench clean browser system screenshots translations
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,9 @@ demo: install  ## load the fixtures, check the demo pages and sites, create demo
 
 serve: install  ## the dashboard and the API on 127.0.0.1:5000
 	$(BIN)/compliance serve
+
+system:  ## HarfBuzz's subsetting library, which WeasyPrint ≥ 70 warns about (the evidence pack's PDF fonts)
+	@ls /usr/lib/*/libharfbuzz-subset.so.0 >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq libharfbuzz-subset0)
 
 browser:  ## Debian's Chromium for the browser tests (Playwright's own download cannot reach its servers here)
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
@@ -35,7 +38,7 @@ lint: install
 	$(BIN)/ruff format --check compliance web tests bench
 	$(BIN)/mypy compliance web bench
 
-test: lint browser  ## every test (browser ones on Debian's Chromium), with PostgreSQL and Redis when COMPLIANCE_TEST_*_URL are set
+test: lint system browser  ## every test (browser ones on Debian's Chromium), with PostgreSQL and Redis when COMPLIANCE_TEST_*_URL are set
 	$(BIN)/pytest
 
 bench: install  ## speed (see bench/RESULTS.md); quality needs ../shared/data
