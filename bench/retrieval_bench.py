@@ -57,14 +57,14 @@ class MemorySource:
         self.fingerprints = fingerprints
 
     def fingerprint_state(self) -> tuple[int, int]:
-        return len(self.fingerprints), len(self.fingerprints)
+        return len(self.fingerprints), 0  # (highest id, highest removal id): nothing is removed
 
     def fingerprints_after(self, last_id: int, batch: int = 1000) -> Iterator[StoredFingerprint]:
         for number_ in range(last_id + 1, len(self.fingerprints) + 1):
             yield StoredFingerprint(number_, number_, self.fingerprints[number_ - 1])
 
-    def live_fingerprint_ids(self) -> np.ndarray:
-        return np.arange(1, len(self.fingerprints) + 1, dtype=np.int64)
+    def fingerprint_removals_after(self, last_removal: int) -> list[tuple[int, int]]:
+        return []
 
 
 class PassageMethod:

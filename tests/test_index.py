@@ -5,10 +5,13 @@ import multiprocessing
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from compliance.detect import segments
 from compliance.detect.fingerprint import fingerprint
-from compliance.detect.index import MAX_SEGMENTS, PassageIndex
+from compliance.detect.index import PassageIndex
 from compliance.detect.index_folder import IndexFolder
+from compliance.detect.segments import MAX_SEGMENTS
 from compliance.records import StoredFingerprint
 from compliance.settings import Settings
 
@@ -21,26 +24,28 @@ class FakeStore:
 
     def __init__(self) -> None:
         self.rows: dict[int, StoredFingerprint] = {}
+        self.removals: list[int] = []  # fingerprint ids; a removal's id is its position + 1
         self.next_id = 1
 
     def put(self, article_id: int, text: str) -> None:
-        for fid, row in list(self.rows.items()):
-            if row.article_id == article_id:
-                del self.rows[fid]
+        self.delete(article_id)
         self.rows[self.next_id] = StoredFingerprint(self.next_id, article_id, fingerprint(text, SETTINGS))
         self.next_id += 1
 
     def delete(self, article_id: int) -> None:
-        self.rows = {k: v for k, v in self.rows.items() if v.article_id != article_id}
+        for fid, row in list(self.rows.items()):
+            if row.article_id == article_id:
+                del self.rows[fid]
+                self.removals.append(fid)
 
     def fingerprint_state(self) -> tuple[int, int]:
-        return max(self.rows, default=0), len(self.rows)
+        return max(self.rows, default=0), len(self.removals)
 
     def fingerprints_after(self, last_id: int, batch: int = 1000) -> list[StoredFingerprint]:
         return [row for fid, row in sorted(self.rows.items()) if fid > last_id]
 
-    def live_fingerprint_ids(self) -> np.ndarray:
-        return np.array(sorted(self.rows), dtype=np.int64)
+    def fingerprint_removals_after(self, last_removal: int) -> list[tuple[int, int]]:
+        return [(n + 1, fid) for n, fid in enumerate(self.removals) if n + 1 > last_removal]
 
 
 def text(n: int) -> str:
@@ -253,3 +258,41 @@ def test_concurrent_syncs_leave_no_leftovers(tmp_path: Path) -> None:
     pages = [row.fingerprint for row in store.rows.values()]
     found = {a for page in pages for a, _ in index.query(page.windows, max_df=50, limit=10)}
     assert found == expected
+
+
+def test_a_merge_in_small_slices_equals_one_sort(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The k-way merge, cut in slices of a few entries, gives what sorting everything at once gives."""
+    monkeypatch.setattr(segments, "SLICE", 7)
+    rng = np.random.default_rng(3)
+    parts = []
+    for first in (1, 40, 80):
+        prints = [
+            StoredFingerprint(i, 1000 + i, fingerprint(text(i), SETTINGS))
+            for i in range(first, first + int(rng.integers(3, 30)))
+        ]
+        parts.append(segments.Segment.build(prints))
+    dead = np.array([2, 41, 42, 81], dtype=np.int64)
+    merged = segments.merge(parts, dead, tmp_path)
+    keys = np.concatenate([p.keys for p in parts])
+    fps = np.concatenate([p.fps for p in parts])
+    alive = ~np.isin(fps, dead)
+    assert np.array_equal(merged.keys, np.sort(keys[alive]))
+    assert sorted(zip(merged.keys.tolist(), merged.fps.tolist(), strict=True)) == sorted(
+        zip(keys[alive].tolist(), fps[alive].tolist(), strict=True)
+    )
+    assert not np.isin(merged.owners[:, 0], dead).any() and np.all(np.diff(merged.owners[:, 0]) > 0)
+    assert np.array_equal(segments.Segment.load(tmp_path / merged.name).keys, merged.keys)
+
+
+def test_segments_of_one_size_merge_by_four() -> None:
+    def of_size(n: int) -> segments.Segment:
+        return segments.Segment(
+            str(n), np.zeros(n, np.uint64), np.zeros(n, np.int64), np.zeros((0, 2), np.int64)
+        )
+
+    big, small = [of_size(5000) for _ in range(3)], [of_size(100) for _ in range(3)]
+    assert segments.due_for_merge(big + small) == []
+    fourth = of_size(120)
+    assert segments.due_for_merge([*big, *small, fourth]) == [*small, fourth]
+    many = [of_size(4**k) for k in range(1, 7) for _ in range(3)]  # 18, no size class of four
+    assert segments.due_for_merge(many) == many[: segments.TIER]

@@ -211,7 +211,9 @@ def test_delete_cascades_to_the_fingerprint(store: Store) -> None:
     assert store.delete_article(make_article(1).url) is False
     assert store.article_by_url(make_article(1).url) is None
     assert [s.article_id for s in store.fingerprints_after(0)] == [kept.id]
-    assert store.fingerprint_state()[1] == 1
+    [(removal, gone)] = store.fingerprint_removals_after(0)
+    assert store.fingerprint_state() == (max(store.live_fingerprint_ids()), removal)
+    assert gone not in store.live_fingerprint_ids()
 
 
 def test_content_hash_tells_content_apart() -> None:
@@ -271,16 +273,17 @@ def test_refingerprint_gives_a_new_id_and_fingerprint_state_follows(store: Store
     assert store.fingerprint_state() == (0, 0)
     assert np.asarray(store.live_fingerprint_ids()).dtype == np.int64
     store.upsert_articles([(make_article(n), make_encoded(n)) for n in range(3)])
-    top, count = store.fingerprint_state()
-    assert count == 3
+    top, removed = store.fingerprint_state()
+    assert removed == 0 and len(store.live_fingerprint_ids()) == 3
     old_ids = store.live_fingerprint_ids()
     assert old_ids.tolist() == sorted(old_ids.tolist()) and max(old_ids) == top
 
     store.upsert_articles([(make_article(1, title="changé"), make_encoded(9))])
-    new_top, new_count = store.fingerprint_state()
-    assert new_count == 3 and new_top > top
+    new_top, new_removed = store.fingerprint_state()
+    assert new_removed > removed and new_top > top
     live = store.live_fingerprint_ids()
-    assert new_top in live and set(old_ids.tolist()) - set(live.tolist())
+    [(_, replaced)] = store.fingerprint_removals_after(removed)
+    assert new_top in live and set(old_ids.tolist()) - set(live.tolist()) == {replaced}
     [latest] = list(store.fingerprints_after(top))
     assert latest.id == new_top
     assert_same_fingerprint(latest.fingerprint, make_fingerprint(9))
@@ -290,7 +293,7 @@ def test_fingerprint_ids_are_never_reused(store: Store) -> None:
     [(article, _)] = store.upsert_articles([(make_article(1), make_encoded(1))])
     top, _ = store.fingerprint_state()
     store.delete_article(article.url)
-    assert store.fingerprint_state() == (0, 0)
+    assert store.fingerprint_state() == (0, 1)
     store.upsert_articles([(make_article(1), make_encoded(1))])
     assert store.fingerprint_state()[0] > top
 
@@ -405,7 +408,7 @@ def test_fingerprints_are_made_outside_the_write_transaction(store: Store, datab
     assert [status for _, status in results] == ["ingested", "ingested"]
     assert calls == ["2", "1"]
     assert {a.url for a in store.iter_articles()} == {make_article(1).url, make_article(2).url}
-    assert store.fingerprint_state()[1] == 2
+    assert len(store.live_fingerprint_ids()) == 2
 
 
 def test_a_date_that_overflows_in_utc_is_an_input_error(store: Store) -> None:
@@ -508,7 +511,7 @@ def test_in_memory_database_is_shared_by_threads(url: str) -> None:
         for thread in threads:
             thread.join()
         assert store.count_articles() == 40
-        assert store.fingerprint_state() == (40, 40)
+        assert store.fingerprint_state() == (40, 0) and len(store.live_fingerprint_ids()) == 40
     with Store(Settings(database_url=url)) as fresh:
         assert fresh.count_articles() == 0
 

@@ -6,16 +6,18 @@ Out: for a page's window minima, the candidate articles that share the most of t
 The index is a derived cache of the database, kept in a folder of immutable segments
 (index_folder.py: the manifest naming them, the lock, the removal of leftovers):
 
-    <index>/manifest.json        params, segment names, dead file, last fingerprint id, live count
+    <index>/manifest.json        params, segment names, dead file, last fingerprint id, last removal
+                                 id, live count
     <index>/<segment>/keys.npy   window minima, sorted (uint64)
     <index>/<segment>/fps.npy    the fingerprint id of each key (int64)
     <index>/<segment>/owners.npy (fingerprint id, article id) pairs, sorted by fingerprint id
     <index>/dead-<name>.npy      fingerprint ids removed since (re-ingested or deleted articles)
 
-Adding articles writes one new segment; removing one records its fingerprint id as dead; many
-segments are merged into one. Opening memory-maps the arrays, so it costs milliseconds whatever
-the archive's size, and `sync` catches up with the database by fingerprint id (fingerprints are
-never updated in place, only inserted and deleted), so another process's ingest is seen too.
+Adding articles writes new segments; removing one records its fingerprint id as dead; segments
+of about the same size merge, in slices of bounded memory (segments.py). Opening memory-maps the
+arrays, so it costs milliseconds whatever the archive's size, and `sync` catches up with the
+database by fingerprint id and by removal id (fingerprints are never updated in place, only
+inserted, and their removals logged), so another process's ingest is seen too.
 Several processes share one folder: a writer holds the folder's lock, first takes up what another
 process wrote since (so it never writes the same fingerprints twice, or a manifest that forgets
 another's segment), and leaves nothing behind that its manifest does not name.
@@ -34,33 +36,35 @@ import numpy as np
 
 from compliance.detect.arrays import expand_ranges
 from compliance.detect.fingerprint import decode
-from compliance.detect.index_folder import IndexFolder, Manifest, new_name
+from compliance.detect.index_folder import IndexFolder, Manifest
+from compliance.detect.segments import Segment, due_for_merge, merge
 from compliance.errors import StorageError
 from compliance.records import EncodedFingerprint, Fingerprint, StoredFingerprint
 
 log = logging.getLogger(__name__)
 
-MAX_SEGMENTS = 8
+BUILD_BATCH = 50_000  # fingerprints a new segment holds at most, so catching up from scratch stays small
 
 
 class FingerprintSource(Protocol):
-    """What the index reads to catch up: fingerprints as arrays."""
+    """What the index reads to catch up: its state (highest fingerprint id, highest removal id),
+    the fingerprints added after an id, as arrays, and the removals logged after an id."""
 
     def fingerprint_state(self) -> tuple[int, int]: ...
     def fingerprints_after(
         self, last_id: int, batch: int = ...
     ) -> Iterable[StoredFingerprint[Fingerprint]]: ...
-    def live_fingerprint_ids(self) -> np.ndarray: ...
+    def fingerprint_removals_after(self, last_removal: int) -> Sequence[tuple[int, int]]: ...
 
 
 class EncodedSource(Protocol):
-    """What storage (`compliance.store.Store`) gives: fingerprints encoded, ids as plain integers."""
+    """What storage (`compliance.store.Store`) gives: fingerprints encoded."""
 
     def fingerprint_state(self) -> tuple[int, int]: ...
     def fingerprints_after(
         self, last_id: int, batch: int = ...
     ) -> Iterable[StoredFingerprint[EncodedFingerprint]]: ...
-    def live_fingerprint_ids(self) -> Sequence[int]: ...
+    def fingerprint_removals_after(self, last_removal: int) -> Sequence[tuple[int, int]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,56 +80,8 @@ class Decoded:
         for item in self.stored.fingerprints_after(last_id, batch):
             yield StoredFingerprint(item.id, item.article_id, decode(item.fingerprint))
 
-    def live_fingerprint_ids(self) -> np.ndarray:
-        return np.asarray(self.stored.live_fingerprint_ids(), dtype=np.int64)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class Segment:
-    """Sorted window minima with the fingerprint holding each, and fingerprint → article."""
-
-    name: str
-    keys: np.ndarray  # uint64, sorted
-    fps: np.ndarray  # int64, fingerprint id of each key
-    owners: np.ndarray  # int64 (n, 2): fingerprint id, article id; sorted by fingerprint id
-
-    @classmethod
-    def build(cls, fingerprints: Iterable[StoredFingerprint[Fingerprint]]) -> Segment:
-        keys, fps, owners = [], [], []
-        for stored in fingerprints:
-            windows = np.unique(stored.fingerprint.windows)
-            keys.append(windows)
-            fps.append(np.full(len(windows), stored.id, dtype=np.int64))
-            owners.append((stored.id, stored.article_id))
-        if not keys:
-            return cls.empty()
-        all_keys = np.concatenate(keys)
-        order = np.argsort(all_keys, kind="stable")
-        owner_array = np.array(sorted(owners), dtype=np.int64).reshape(-1, 2)
-        return cls(new_name(), all_keys[order], np.concatenate(fps)[order], owner_array)
-
-    @classmethod
-    def empty(cls) -> Segment:
-        return cls("", np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros((0, 2), np.int64))
-
-    @classmethod
-    def load(cls, folder: Path) -> Segment:
-        arrays = [np.load(folder / f"{part}.npy", mmap_mode="r") for part in ("keys", "fps", "owners")]
-        return cls(folder.name, *arrays)
-
-    def save(self, folder: Path) -> None:
-        folder.mkdir(parents=True)
-        for part in ("keys", "fps", "owners"):
-            np.save(folder / f"{part}.npy", getattr(self, part))
-
-    def lookup(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each query key, where its run of equal keys starts and ends in `keys`."""
-        return np.searchsorted(self.keys, queries, "left"), np.searchsorted(self.keys, queries, "right")
-
-    def articles_of(self, fingerprint_ids: np.ndarray) -> np.ndarray:
-        """The article id of each fingerprint id (all must be in this segment)."""
-        rows = np.searchsorted(self.owners[:, 0], fingerprint_ids)
-        return self.owners[rows, 1]
+    def fingerprint_removals_after(self, last_removal: int) -> Sequence[tuple[int, int]]:
+        return self.stored.fingerprint_removals_after(last_removal)
 
 
 class PassageIndex:
@@ -137,6 +93,7 @@ class PassageIndex:
         self.segments: list[Segment] = []
         self.dead = np.zeros(0, dtype=np.int64)
         self.last_id = 0
+        self.removed = 0  # the last removal id taken into account
         self.live = 0
         self._folder = IndexFolder(path) if path is not None else None
         self._manifest: Manifest | None = None  # as last read or written by this process
@@ -157,7 +114,7 @@ class PassageIndex:
 
     def _take(self, manifest: Manifest | None) -> None:
         """Adopt the stored index this manifest describes; empty if none, other params, unreadable."""
-        self.segments, self.dead, self.last_id, self.live = [], self.dead[:0], 0, 0
+        self._reset()
         self._manifest = manifest
         if self._folder is None or manifest is None or manifest.get("params") != self.params:
             return
@@ -165,10 +122,15 @@ class PassageIndex:
             segments = [Segment.load(self._folder.path / name) for name in manifest["segments"]]
             dead = self._folder.load_dead(manifest)
             last_id, live = int(manifest["last_id"]), int(manifest["live"])
+            removed = int(manifest.get("removed", 0))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("passage index at %s is unreadable (%s); it will be rebuilt", self.path, exc)
             return
         self.segments, self.dead, self.last_id, self.live = segments, dead, last_id, live
+        self.removed = removed
+
+    def _reset(self) -> None:
+        self.segments, self.dead, self.last_id, self.removed, self.live = [], self.dead[:0], 0, 0, 0
 
     def query(self, windows: np.ndarray, max_df: int, limit: int) -> list[tuple[int, float]]:
         """Up to `limit` (article id, score) pairs, best first.
@@ -199,7 +161,7 @@ class PassageIndex:
 
     def sync(self, source: FingerprintSource) -> bool:
         """Catch up with the database: add new fingerprints, forget removed ones. True if changed."""
-        if source.fingerprint_state() == (self.last_id, self.live):
+        if source.fingerprint_state() == (self.last_id, self.removed):
             return False
         if self._folder is None:
             self._catch_up(source)
@@ -207,7 +169,7 @@ class PassageIndex:
         with self._folder.writing() as stored:
             if stored != self._manifest:  # another process wrote since: start from its index
                 self._take(stored)
-            if source.fingerprint_state() != (self.last_id, self.live):
+            if source.fingerprint_state() != (self.last_id, self.removed):
                 self._catch_up(source)
                 self._save()
             self._folder.remove_leftovers(self._manifest or {})
@@ -226,43 +188,50 @@ class PassageIndex:
             self._folder.remove_leftovers(self._manifest or {})
 
     def _catch_up(self, source: FingerprintSource) -> None:
-        """Index the fingerprints added since `last_id`, forget those removed, merge if many."""
-        last_id, count = source.fingerprint_state()
-        if last_id < self.last_id:  # the database was replaced: start again
-            self.segments, self.dead, self.last_id, self.live = [], self.dead[:0], 0, 0
-        new = Segment.build(source.fingerprints_after(self.last_id))
-        if len(new.owners):
+        """Index the fingerprints added since `last_id`, forget those removed, merge what is due."""
+        last_id, removed = source.fingerprint_state()
+        if last_id < self.last_id or removed < self.removed:  # the database was replaced: start again
+            self._reset()
+        for batch in _batches(source.fingerprints_after(self.last_id), BUILD_BATCH):
+            new = Segment.build(batch)
             self._persist_segment(new)
             self.segments.append(new)
             self.last_id = int(new.owners[:, 0].max())
+            self._merge_due()
+        if removed > self.removed:
+            gone = source.fingerprint_removals_after(self.removed)
+            if gone:
+                self._forget(np.array([fingerprint_id for _, fingerprint_id in gone], dtype=np.int64))
+                self.removed = max(removal_id for removal_id, _ in gone)
         self.live = self._known_count()
-        if self.live != count:
-            self._forget_all_but(source.live_fingerprint_ids())
-        if len(self.segments) > MAX_SEGMENTS:
-            self._merge()
 
-    def _merge(self) -> None:
-        """Every segment as one, removed fingerprints dropped; the old folders become leftovers."""
-        if not self.segments:
+    def _merge_due(self) -> None:
+        while group := due_for_merge(self.segments):
+            self._merge(group)
+
+    def _merge(self, group: list[Segment] | None = None) -> None:
+        """The `group` (every segment if None) as one, its removed fingerprints dropped; the old
+        folders become leftovers."""
+        group = self.segments if group is None else group
+        if not group:
             return
-        keys = np.concatenate([s.keys for s in self.segments])
-        fps = np.concatenate([s.fps for s in self.segments])
-        owners = np.concatenate([s.owners for s in self.segments])
-        alive = ~np.isin(fps, self.dead)
-        order = np.argsort(keys[alive], kind="stable")
-        owners = owners[~np.isin(owners[:, 0], self.dead)]
-        merged = Segment(new_name(), keys[alive][order], fps[alive][order], owners[np.argsort(owners[:, 0])])
-        self._persist_segment(merged)
-        self.segments, self.dead = [merged], self.dead[:0]
+        try:
+            merged = merge(group, self.dead, self.path)
+        except OSError as exc:
+            raise StorageError(f"cannot write the passage index in {self.path}: {exc}") from exc
+        ours = np.concatenate([s.owners[:, 0] for s in group])
+        self.dead = np.setdiff1d(self.dead, ours)
+        self.segments = [s for s in self.segments if s not in group] + [merged]
 
     def _known_count(self) -> int:
         owners = sum(len(s.owners) for s in self.segments)
         return owners - len(self.dead)
 
-    def _forget_all_but(self, live_ids: np.ndarray) -> None:
-        known = np.concatenate([s.owners[:, 0] for s in self.segments]) if self.segments else self.dead
-        self.dead = np.union1d(self.dead, np.setdiff1d(known, live_ids))
-        self.live = self._known_count()
+    def _forget(self, ids: np.ndarray) -> None:
+        """Count these fingerprints as removed: those the index holds (a fingerprint removed before
+        the index read it is in no segment)."""
+        held = [ids[np.isin(ids, segment.owners[:, 0])] for segment in self.segments]
+        self.dead = np.union1d(self.dead, np.concatenate([self.dead[:0], *held]))
 
     def _persist_segment(self, segment: Segment) -> None:
         if self.path is not None:
@@ -278,6 +247,20 @@ class PassageIndex:
                 "params": self.params,
                 "segments": [s.name for s in self.segments],
                 "last_id": self.last_id,
+                "removed": self.removed,
                 "live": self.live,
             }
             self._manifest = self._folder.write(fields, self.dead)
+
+
+def _batches(
+    items: Iterable[StoredFingerprint[Fingerprint]], size: int
+) -> Iterator[list[StoredFingerprint[Fingerprint]]]:
+    batch: list[StoredFingerprint[Fingerprint]] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

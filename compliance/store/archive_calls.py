@@ -89,9 +89,14 @@ class ArchiveCalls(Sessions):
     # --- Fingerprints, for the index (`detect.index.Decoded` decodes them) ---
 
     def fingerprint_state(self) -> tuple[int, int]:
-        """(highest fingerprint id or 0, number of fingerprints): tells an index it is stale."""
+        """(highest fingerprint id or 0, highest removal id or 0): tells an index it is stale."""
         with self._read() as session:
             return fingerprints.state(session)
+
+    def fingerprint_removals_after(self, last_removal: int) -> list[tuple[int, int]]:
+        """(removal id, fingerprint id) of the fingerprints removed after `last_removal`."""
+        with self._read() as session:
+            return fingerprints.removals_after(session, last_removal)
 
     def live_fingerprint_ids(self) -> array[int]:
         """The ids of every stored fingerprint, ascending, as 64-bit integers."""

@@ -254,6 +254,9 @@ def without_notice(session: Session) -> list[Article]:
 
 def delete_by_url(session: Session, url: str) -> bool:
     """Delete the article stored under `url` (its fingerprint goes with it); False if none was."""
+    found = session.scalar(select(ArticleRow.id).where(ArticleRow.url == url))
+    if found is not None:
+        fingerprints.remove_of_articles(session, [found])
     query = delete(ArticleRow).where(ArticleRow.url == url).returning(ArticleRow.id)
     deleted = session.execute(query.execution_options(synchronize_session=False))
     return deleted.first() is not None

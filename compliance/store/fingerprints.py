@@ -2,8 +2,10 @@
 
 In: an open Session, and `records.EncodedFingerprint` values (bytes, as `detect.fingerprint.encode`
 makes them). Out: `records.StoredFingerprint[EncodedFingerprint]`, the fingerprint ids and the
-(highest id, count) state the passage index catches up with. A fingerprint is never updated: a
-re-ingested article gets a new row, with a new id, so the index can follow by id alone.
+state the passage index catches up with. A fingerprint is never updated: a re-ingested article
+gets a new row, with a new id, and the old one's removal is logged in `fingerprint_removals`, so an
+index follows by id alone: (highest fingerprint id, highest removal id) is two primary-key look-ups
+whatever the archive's size (a count of the fingerprints cost 115 ms at 1M).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy.orm import Session
 from compliance.errors import StorageError
 from compliance.records import EncodedFingerprint, StoredFingerprint
 from compliance.store.shared import chunks
-from compliance.store.tables import FINGERPRINTS, FingerprintRow
+from compliance.store.tables import FINGERPRINT_REMOVALS, FINGERPRINTS, FingerprintRemovalRow, FingerprintRow
 
 PARAMS = ("num_perm", "seed", "shingle_size", "window")  # the parameter columns
 
@@ -58,22 +60,41 @@ def replace(
 
     `ids` gives the article id of each url in `prints`.
     """
-    for chunk in chunks(article_ids):
-        session.execute(
-            delete(FingerprintRow)
-            .where(FingerprintRow.article_id.in_(chunk))
-            .execution_options(synchronize_session=False)
-        )
+    remove_of_articles(session, article_ids)
     rows = [{**columns, "article_id": ids[url]} for url, columns in prints.items()]
     if rows:
         session.execute(insert(FINGERPRINTS), rows)
 
 
+def remove_of_articles(session: Session, article_ids: Iterable[int]) -> None:
+    """Delete the fingerprints of these articles, logging each removal."""
+    for chunk in chunks(sorted(set(article_ids))):
+        gone = session.scalars(select(FingerprintRow.id).where(FingerprintRow.article_id.in_(chunk))).all()
+        if not gone:
+            continue
+        session.execute(insert(FINGERPRINT_REMOVALS), [{"fingerprint_id": i} for i in gone])
+        session.execute(
+            delete(FingerprintRow)
+            .where(FingerprintRow.id.in_(gone))
+            .execution_options(synchronize_session=False)
+        )
+
+
 def state(session: Session) -> tuple[int, int]:
-    """(highest fingerprint id or 0, number of fingerprints)."""
-    query = select(func.coalesce(func.max(FingerprintRow.id), 0), func.count(FingerprintRow.id))
-    top, count = session.execute(query).one()
-    return int(top), int(count)
+    """(highest fingerprint id or 0, highest removal id or 0)."""
+    top = session.scalar(select(func.coalesce(func.max(FingerprintRow.id), 0)))
+    removed = session.scalar(select(func.coalesce(func.max(FingerprintRemovalRow.id), 0)))
+    return int(top or 0), int(removed or 0)
+
+
+def removals_after(session: Session, last_removal: int) -> list[tuple[int, int]]:
+    """(removal id, fingerprint id) of the removals logged after `last_removal`, by removal id."""
+    query = (
+        select(FingerprintRemovalRow.id, FingerprintRemovalRow.fingerprint_id)
+        .where(FingerprintRemovalRow.id > last_removal)
+        .order_by(FingerprintRemovalRow.id)
+    )
+    return [(int(a), int(b)) for a, b in session.execute(query)]
 
 
 def live_ids(session: Session) -> array[int]:

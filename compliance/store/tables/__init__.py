@@ -1,7 +1,7 @@
 """The schema as SQLAlchemy 2 typed declarative models, one module an area:
 
     base.py      `UTCDateTime` and the declarative `Base`
-    archive.py   articles, fingerprints, captures (and the Core tables ARTICLES, FINGERPRINTS)
+    archive.py   articles, fingerprints and their removals, captures (and the Core tables)
     findings.py  checked pages, findings and their sightings; partners
     workflow.py  users, cases, their findings, history and notices, the audit log, failed
                  sign-ins and the reviews of findings
@@ -17,7 +17,15 @@ its own rows to and from `compliance.records` values.
 from __future__ import annotations
 
 from compliance.store.tables.api import ApiKeyRow, CheckJobRow
-from compliance.store.tables.archive import ARTICLES, FINGERPRINTS, ArticleRow, CaptureRow, FingerprintRow
+from compliance.store.tables.archive import (
+    ARTICLES,
+    FINGERPRINT_REMOVALS,
+    FINGERPRINTS,
+    ArticleRow,
+    CaptureRow,
+    FingerprintRemovalRow,
+    FingerprintRow,
+)
 from compliance.store.tables.base import Base, UTCDateTime
 from compliance.store.tables.findings import FindingRow, PageRow, PartnerRow, SightingRow
 from compliance.store.tables.scans import ScanPageRow, ScanRow, SiteRow, WatchedPageRow
@@ -35,6 +43,7 @@ from compliance.store.tables.workflow import (
 __all__ = [
     "ARTICLES",
     "FINGERPRINTS",
+    "FINGERPRINT_REMOVALS",
     "ApiKeyRow",
     "ArticleRow",
     "AuditRow",
@@ -45,6 +54,7 @@ __all__ = [
     "CaseRow",
     "CheckJobRow",
     "FindingRow",
+    "FingerprintRemovalRow",
     "FingerprintRow",
     "LoginRow",
     "NoticeRow",

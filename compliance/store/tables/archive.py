@@ -1,6 +1,6 @@
 """Tables of our archive: articles, their fingerprints, and the captures (the evidence).
 
-Also `ARTICLES` and `FINGERPRINTS`, the Core tables for bulk inserts.
+Also `ARTICLES`, `FINGERPRINTS` and `FINGERPRINT_REMOVALS`, the Core tables for bulk inserts.
 """
 
 from __future__ import annotations
@@ -55,6 +55,17 @@ class FingerprintRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class FingerprintRemovalRow(Base):
+    """A fingerprint removed (its article re-ingested or deleted), logged so that an index can
+    catch up by reading the removals after the last one it saw, not every live id."""
+
+    __tablename__ = "fingerprint_removals"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    fingerprint_id: Mapped[int] = mapped_column(BigInteger)
+
+
 class CaptureRow(Base):
     """The evidence of one fetch or submitted file; append-only."""
 
@@ -82,3 +93,4 @@ class CaptureRow(Base):
 # Core tables, for bulk inserts that the ORM would split by key set.
 ARTICLES = Base.metadata.tables["articles"]
 FINGERPRINTS = Base.metadata.tables["fingerprints"]
+FINGERPRINT_REMOVALS = Base.metadata.tables["fingerprint_removals"]
