@@ -21,6 +21,7 @@ import argparse
 import hashlib
 import json
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -108,8 +109,11 @@ def ensure_archive(args: argparse.Namespace, news: FrenchNews) -> tuple[Settings
 
 
 def build(args: argparse.Namespace, news: FrenchNews, settings: Settings, folder: Path) -> dict[str, Any]:
-    """Ingest N articles, `--chunk` per JSONL file and per `ingest` call (one index segment each)."""
+    """Ingest N articles, `--chunk` per JSONL file and per `ingest` call (one index segment each),
+    noting the ingest rate of each tenth of the build and the process's peak memory."""
     generating = ingesting = 0.0
+    growth: list[dict[str, float]] = []
+    tenth, since = max(args.chunk, args.articles // 10), 0.0
     with Archive(settings) as archive:
         for first in range(0, args.articles, args.chunk):
             count = min(args.chunk, args.articles - first)
@@ -126,6 +130,11 @@ def build(args: argparse.Namespace, news: FrenchNews, settings: Settings, folder
                 raise SystemExit(f"ingest failed: {report}")
             generating += written - start
             ingesting += done - written
+            since += done - written
+            if (first + count) % tenth == 0 or first + count == args.articles:
+                rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                growth.append({"articles": first + count, "rate": tenth / since, "peak_mib": rss})
+                since = 0.0
             progress(
                 f"built {first + count:,}/{args.articles:,} articles: ingest {ingesting:.0f} s "
                 f"({(first + count) / ingesting:,.0f}/s), generating {generating:.0f} s"
@@ -133,6 +142,7 @@ def build(args: argparse.Namespace, news: FrenchNews, settings: Settings, folder
     size = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())
     index_size = sum(p.stat().st_size for p in settings.index_path.rglob("*") if p.is_file())
     return {
+        "growth": growth,
         "build_seconds": ingesting,
         "generate_seconds": generating,
         "bytes": size,
@@ -310,6 +320,17 @@ def report(
         f"in the index, {opens[0]['segments']} segment(s)); built in {meta['build_seconds']:,.0f} s "
         f"({n / meta['build_seconds']:,.0f} articles/s, in `ingest` calls of {args.chunk:,}; generating "
         f"the articles took {meta['generate_seconds']:,.0f} s more) on {meta['built']}",
+        *(
+            [
+                "ingest rate by tenth of the build (articles/s) and peak memory of the building process: "
+                + ", ".join(
+                    f"{g['articles']:,.0f}: {g['rate']:,.0f}/s, {g['peak_mib']:,.0f} MiB"
+                    for g in meta["growth"]
+                )
+            ]
+            if meta.get("growth")
+            else []
+        ),
         f"pages: {args.page_words:,} words hiding {args.excerpt_words} consecutive words of a random archive "
         f"article at a random word boundary; {args.pages} pages timed after {args.warmup} for warm-up, "
         "each followed by the reference on the same page",
