@@ -20,7 +20,7 @@ from compliance.records import EncodedFingerprint, StoredFingerprint
 from compliance.store.shared import chunks
 from compliance.store.tables import FINGERPRINTS, FingerprintRow
 
-PARAMS = ("num_perm", "seed", "shingle_size", "window")  # the parameter columns
+PARAMS = ("num_perm", "seed", "shingle_size", "window", "normalization")  # the parameter columns
 
 Stored = StoredFingerprint[EncodedFingerprint]
 
