@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -21,7 +22,15 @@ from hypothesis import strategies as st
 from compliance.cli import main
 from compliance.detect.align import align
 from compliance.detect.fingerprint import encode, fingerprint
-from compliance.detect.normalize import MIN_STEM, NORMALIZATION, fold, normalize, token_hashes, tokenize
+from compliance.detect.normalize import (
+    MIN_STEM,
+    NORMALIZATION,
+    WORD,
+    fold,
+    normalize,
+    token_hashes,
+    tokenize,
+)
 from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive
 from compliance.records import ArticleInput
@@ -109,6 +118,18 @@ def test_a_proclitic_in_front_of_a_word_strips_back_to_that_word(word: str, proc
 @given(st.text(st.sampled_from("ابتثجحخدذرزسشصضطظعغفقكلمنهوي ،.ـَُِ"), max_size=60))
 def test_arabic_normalization_is_idempotent(text: str) -> None:
     assert normalize(normalize(text)) == normalize(text)
+
+
+@given(st.text(st.characters(exclude_categories=["Cs"]).filter(lambda c: not ARABIC.match(c)), max_size=80))
+def test_text_without_arabic_letters_folds_as_before(text: str) -> None:
+    assert np.array_equal(token_hashes(text, 1), token_hashes(text))
+
+
+def test_the_french_fixture_articles_fold_as_before() -> None:
+    bodies = [r.body for r in read_paths([FIXTURES / "archive"], Settings()) if isinstance(r, ArticleInput)]
+    words = [w for body in bodies for w in WORD.findall(body) if not ARABIC.search(w)]
+    assert len(words) > 5000
+    assert [w for w in words if fold(w, 1) != fold(w)] == []
 
 
 # --- Spans: the whole original word ---------------------------------------------------------------
