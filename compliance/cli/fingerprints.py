@@ -32,7 +32,7 @@ def fingerprints() -> None:
     help="Articles fingerprinted again per transaction.",
 )
 def refresh(batch: int) -> None:
-    """Fingerprint again the articles that an older normalization fingerprinted."""
+    """Recompute the fingerprints that an older normalization made."""
     with Archive(Settings.from_env()) as archive:
         replaced = bring_up_to_date(archive, batch)
     if not replaced:
