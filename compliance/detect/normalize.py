@@ -87,7 +87,7 @@ def _without_proclitics(word: str) -> str:
     any word of MIN_STEM letters or more strips back to what that word gives alone:
     « و » + « الحكومه » gives what « الحكومه » gives, and « لل » (ل + ال, its alef dropped) is
     ل twice. A word whose first letter belongs to its root loses it too, the same way in every
-    form, so matching stays consistent (light stemming conflates, it never splits a word).
+    form (« وزير », « الوزير » → « زير »): stripping may merge two words, never part one word's forms.
     """
     while len(word) > MIN_STEM:
         if word.startswith(_ARTICLE) and len(word) >= MIN_STEM + 2:
