@@ -275,3 +275,13 @@ def test_an_article_changed_during_the_refresh_keeps_its_new_fingerprint(tmp_pat
         assert archive.outdated_fingerprints() == 0
         [match] = archive.check_text(edited.body)
         assert match.scores.coverage == 1.0
+
+
+def test_refresh_goes_batch_by_batch_with_progress(tmp_path: Path) -> None:
+    database_url = f"sqlite:///{tmp_path / 'old.db'}"
+    old_ids = _old_archive(database_url, tmp_path)
+    steps: list[int] = []
+    with Archive(_settings(database_url, tmp_path)) as archive:
+        assert archive.refresh_fingerprints(batch=5, progress=steps.append) == len(old_ids)
+        assert archive.refresh_fingerprints(batch=5, progress=steps.append) == 0  # nothing left
+    assert steps == [5] * (len(old_ids) // 5) + ([len(old_ids) % 5] if len(old_ids) % 5 else [])
