@@ -40,7 +40,7 @@ from corpus import FrenchNews
 import compliance.pipeline
 from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.index import PassageIndex
-from compliance.detect.normalize import token_hashes
+from compliance.detect.normalize import NORMALIZATION, token_hashes
 from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive
 from compliance.records import Fingerprint
@@ -50,12 +50,12 @@ TARGET_RATE = 1000
 REFERENCE_OFFSET = 10_000_000  # article numbers of the reference runs: never those of ours
 
 
-def loop_fingerprint(text: str, settings: Settings) -> Fingerprint:
+def loop_fingerprint(text: str, settings: Settings, normalization: int = NORMALIZATION) -> Fingerprint:
     """Our Fingerprint fields, with the MinHash computed by datasketch's per-token update() loop."""
-    shingles = shingle_hashes(token_hashes(text), settings.shingle_size)
+    shingles = shingle_hashes(token_hashes(text, normalization), settings.shingle_size)
     signature = token_loop_minhash(text, settings.num_perm).hashvalues
     return Fingerprint(
-        params=settings.fingerprint_params(),
+        params={**settings.fingerprint_params(), "normalization": normalization},
         signature=np.asarray(signature, dtype=np.uint32),
         windows=window_minima(shingles, settings.window),
     )

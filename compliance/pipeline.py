@@ -145,6 +145,29 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Re
     def _fingerprinter(self, item: ArticleInput) -> Callable[[], EncodedFingerprint]:
         return lambda: encode(fingerprint(item.body, self.settings), item.url)
 
+    def outdated_fingerprints(self) -> int:
+        """How many stored fingerprints an older normalization made (`refresh_fingerprints` redoes them)."""
+        return self.store.count_outdated_fingerprints(self.settings.fingerprint_params()["normalization"])
+
+    def refresh_fingerprints(self, batch: int = 200, progress: Progress | None = None) -> int:
+        """Fingerprint again, from the stored text, every article an older normalization fingerprinted.
+
+        A batch of `batch` articles per transaction: a kill loses at most the batch under way,
+        and a rerun takes up what is left. `progress` gets the number of fingerprints each batch
+        went through. The index is caught up at the end. Returns how many were replaced.
+        """
+        current = self.settings.fingerprint_params()["normalization"]
+        replaced = 0
+        for page in self.store.outdated_fingerprints(current, batch):
+            made = [(print_id, encode(fingerprint(a.body, self.settings), a.url)) for print_id, a in page]
+            replaced += self.store.replace_fingerprints(made)
+            if progress is not None:
+                progress(len(page))
+        if replaced:
+            log.info("recomputed %d fingerprints with normalization %d", replaced, current)
+            self.sync_index()
+        return replaced
+
     # --- check: page text → matches (compliance.matching) ---
 
     def check_text(self, text: str) -> list[Match]:

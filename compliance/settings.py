@@ -1,7 +1,8 @@
 """One validated settings object, read once from the environment (`COMPLIANCE_*`) or given in code.
 
 Every detection parameter lives here so that it is recorded next to what it produced: fingerprints
-keep `num_perm`, `seed`, `shingle_size` and `window`; matches keep the thresholds of their verdict.
+keep `num_perm`, `seed`, `shingle_size` and `window` (and the normalization version that folded
+their words); matches keep the thresholds of their verdict.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from compliance.detect.normalize import NORMALIZATION
 from compliance.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/compliance.db"
@@ -271,12 +273,16 @@ class Settings:
         return Path(self.evidence_dir) if self.evidence_dir else Path("var") / "evidence"
 
     def fingerprint_params(self) -> dict[str, int]:
-        """The parameters a fingerprint depends on: signatures made with others never compare."""
+        """The parameters a fingerprint depends on: signatures made with others never compare.
+
+        `normalization` is not a setting: it numbers the code's word folding (NORMALIZATION).
+        """
         return {
             "num_perm": self.num_perm,
             "seed": self.seed,
             "shingle_size": self.shingle_size,
             "window": self.window,
+            "normalization": NORMALIZATION,
         }
 
     def thresholds(self) -> dict[str, float]:

@@ -24,7 +24,7 @@ from compliance.store import Store
 from compliance.store.articles import content_hash
 from compliance.store.tables import Base
 
-PARAMS = {"num_perm": 64, "seed": 1, "shingle_size": 3, "window": 24}
+PARAMS = {"num_perm": 64, "seed": 1, "shingle_size": 3, "window": 24, "normalization": 2}
 PARIS = timezone(timedelta(hours=2))
 
 

@@ -25,6 +25,7 @@ from compliance.cli import (
     demo,
     evidence,
     findings,
+    fingerprints,
     ingest,
     notices,
     output,
@@ -50,6 +51,7 @@ GROUPS = (
     apikeys,
     demo,
     serve,
+    fingerprints,
 )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from compliance.cli import output
+from compliance.cli.fingerprints import bring_up_to_date
 from compliance.errors import InputError, NotFoundError
 from compliance.pipeline import Archive, read_articles
 from compliance.settings import Settings
@@ -30,6 +31,7 @@ def ingest(sources: tuple[str, ...]) -> None:
     urls = [s for s in sources if s.startswith(("http://", "https://"))]
     paths = tuple(Path(s) for s in sources if s not in urls)
     with Archive(settings) as archive:
+        bring_up_to_date(archive)
         for url in urls:
             article, status, capture = archive.ingest_url(url)
             click.echo(f"{status} {article.url} (capture {capture.id}, sha256 {capture.sha256[:16]}…)")

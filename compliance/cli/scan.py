@@ -18,6 +18,7 @@ import click
 
 from compliance import shapes
 from compliance.cli import output
+from compliance.cli.fingerprints import bring_up_to_date
 from compliance.pipeline import Archive
 from compliance.records import ScanReport
 from compliance.settings import Settings
@@ -30,6 +31,7 @@ from compliance.settings import Settings
 def scan(names: tuple[str, ...], due: bool, as_json: bool) -> None:
     """Scan watched sites (all of them unless --site) and keep what they copied as findings."""
     with Archive(Settings.from_env()) as archive, _progress(not as_json) as progress:
+        bring_up_to_date(archive)
         report = archive.scan(names, due=due, progress=progress)
     if as_json:
         output.print_json(shapes.scan_report(report))
@@ -41,6 +43,7 @@ def scan(names: tuple[str, ...], due: bool, as_json: bool) -> None:
 def scheduler() -> None:
     """Scan every watched site on its schedule, in this process, until interrupted."""
     with Archive(Settings.from_env()) as archive:
+        bring_up_to_date(archive)
         click.echo("scheduler started (Ctrl-C to stop)", err=True)
         try:
             archive.run_scheduler()

@@ -13,6 +13,8 @@ import ipaddress
 
 import click
 
+from compliance.cli.fingerprints import bring_up_to_date
+from compliance.pipeline import Archive
 from compliance.settings import Settings
 
 
@@ -36,6 +38,8 @@ def run(host: str, port: int, settings: Settings, insecure_http: bool = False) -
     """Serve the app on `settings` until interrupted; `insecure_http` for the local demo only."""
     from web import create_app  # Flask loads only for this command
 
+    with Archive(settings) as archive:  # the app's own Archive opens after: it finds them done
+        bring_up_to_date(archive)
     values = {f"COMPLIANCE_{name.upper()}": value for name, value in vars(settings).items()}
     app = create_app({**values, "INSECURE_HTTP": insecure_http})
     app.run(host=host, port=port, threaded=True, use_reloader=False)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from compliance.detect.normalize import token_hashes
+from compliance.detect.normalize import NORMALIZATION, token_hashes
 from compliance.errors import StorageError
 from compliance.records import EncodedFingerprint, Fingerprint
 from compliance.settings import Settings
@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant (golden ratio): combines word hashes
 _SCHEME = "affine32"
-PARAMS = ("num_perm", "seed", "shingle_size", "window")  # as `Settings.fingerprint_params()` gives them
+# As `Settings.fingerprint_params()` gives them; "normalization" is normalize.NORMALIZATION's version.
+PARAMS = ("num_perm", "seed", "shingle_size", "window", "normalization")
 
 
 def shingle_hashes(words: np.ndarray, size: int) -> np.ndarray:
@@ -107,20 +108,25 @@ def minhash(shingles: np.ndarray, num_perm: int, seed: int) -> LeanMinHash:
     return LeanMinHash(seed=seed, hashvalues=values, scheme=_SCHEME)
 
 
-def fingerprint_words(words: np.ndarray, settings: Settings) -> Fingerprint:
-    """The fingerprint of a text given as folded word hashes."""
+def fingerprint_words(
+    words: np.ndarray, settings: Settings, normalization: int = NORMALIZATION
+) -> Fingerprint:
+    """The fingerprint of a text given as word hashes folded by that `normalization`."""
     shingles = shingle_hashes(words, settings.shingle_size)
     signature = minhash(shingles, settings.num_perm, settings.seed).hashvalues
     return Fingerprint(
-        params=settings.fingerprint_params(),
+        params={**settings.fingerprint_params(), "normalization": normalization},
         signature=np.asarray(signature, dtype=np.uint32),
         windows=window_minima(shingles, settings.window),
     )
 
 
-def fingerprint(text: str, settings: Settings) -> Fingerprint:
-    """The fingerprint of a text: normalization, shingles, MinHash and window minima."""
-    return fingerprint_words(token_hashes(text), settings)
+def fingerprint(text: str, settings: Settings, normalization: int = NORMALIZATION) -> Fingerprint:
+    """The fingerprint of a text: normalization, shingles, MinHash and window minima.
+
+    Only the upgrade's tests and benchmark ask for an older `normalization`.
+    """
+    return fingerprint_words(token_hashes(text, normalization), settings, normalization)
 
 
 def estimated_similarity(a: Fingerprint, b: Fingerprint) -> float:
@@ -157,7 +163,7 @@ def decode(encoded: EncodedFingerprint) -> Fingerprint:
 
 
 def _checked_params(params: dict[str, int], what: str) -> dict[str, int]:
-    """The four fingerprint parameters as ints; others would be lost, so they are refused."""
+    """The fingerprint parameters (PARAMS) as ints; others would be lost, so they are refused."""
     if set(params) != set(PARAMS):
         raise StorageError(f"{what}: fingerprint params must be exactly {PARAMS}, got {sorted(params)}")
     try:

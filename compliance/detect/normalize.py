@@ -3,8 +3,14 @@
 Matching compares *folded* words: case, accents, ligatures, typographic apostrophes and quotes,
 odd spaces, French elisions, Arabic diacritics, tatweel, letter variants and Arabic-Indic digits
 are all folded away, and invisible characters (zero-width, soft hyphen) never split a word.
-Evidence is always cut from the original text, so every token keeps `(start, end)` offsets into
-it: that list of spans is the offset map back to the original.
+Arabic proclitics (و ف ب ل ك and the article ال, alone or chained: وال, بال, لل…) are stripped
+from the folded word, so « والحكومة », « الحكومة » and « للحكومة » are one word; the token's
+span still covers the whole original word. Evidence is always cut from the original text, so
+every token keeps `(start, end)` offsets into it: that list of spans is the offset map back to
+the original.
+
+`NORMALIZATION` numbers this folding; it is stored with every fingerprint (one made by another
+version never compares), and every entry point takes an older version for the upgrade's benchmark.
 
 Two entry points give the same tokens: `tokenize` (hashes and spans, for alignment) and the
 faster `token_hashes` (hashes only, for fingerprints). Folding a token is cached, so the hot path
@@ -45,6 +51,17 @@ _ARABIC = {
     "\u0626": "\u064a",  # ya with hamza → ya
     "\u0640": None,  # tatweel
 }
+# Version 1 folded letters only; version 2 also strips Arabic proclitics (`_without_proclitics`).
+NORMALIZATION = 2
+VERSIONS = (1, 2)
+
+# Light stemming in the manner of Larkey's light10, prefixes only: the conjunctions و ف, the
+# prepositions ب ل ك and the article ال. Never below MIN_STEM letters: a short word's first
+# letter is more often its root than a proclitic.
+_ARTICLE = "\u0627\u0644"  # ال
+_PROCLITICS = frozenset("\u0648\u0641\u0628\u0644\u0643")  # و ف ب ل ك
+MIN_STEM = 3
+
 _DIGITS = {0x0660 + i: str(i) for i in range(10)} | {0x06F0 + i: str(i) for i in range(10)}
 _LIGATURES = {"œ": "oe", "æ": "ae", "ß": "ss", "ĳ": "ij", "ﬁ": "fi", "ﬂ": "fl"}
 _FOLD = str.maketrans({**_ARABIC, **_LIGATURES, **dict.fromkeys(_INVISIBLE)} | _DIGITS)
@@ -52,13 +69,34 @@ _COMBINING = re.compile(f"[{_MARKS}]")
 _NOT_WORD = re.compile(r"\W")
 
 
-def fold(token: str) -> str:
+def fold(token: str, normalization: int = NORMALIZATION) -> str:
     """The matching form of one word: lower case, no accents, no diacritics, plain letters."""
     folded = token.lower()
     if not folded.isascii():
         folded = unicodedata.normalize("NFKD", folded.translate(_FOLD))
         folded = _NOT_WORD.sub("", _COMBINING.sub("", folded).translate(_FOLD).lower())
+        if normalization >= 2:
+            folded = _without_proclitics(folded)
     return "" if folded in ELISIONS else folded
+
+
+def _without_proclitics(word: str) -> str:
+    """A folded Arabic word without its proclitics, never shorter than MIN_STEM letters.
+
+    Each step looks only at the word left by the previous one, so a proclitic added in front of
+    any word of MIN_STEM letters or more strips back to what that word gives alone:
+    « و » + « الحكومه » gives what « الحكومه » gives, and « لل » (ل + ال, its alef dropped) is
+    ل twice. A word whose first letter belongs to its root loses it too, the same way in every
+    form (« وزير », « الوزير » → « زير »): stripping may merge two words, never part one word's forms.
+    """
+    while len(word) > MIN_STEM:
+        if word.startswith(_ARTICLE) and len(word) >= MIN_STEM + 2:
+            word = word[2:]
+        elif word[0] in _PROCLITICS:
+            word = word[1:]
+        else:
+            break
+    return word
 
 
 def _stable_hash(word: str) -> int:
@@ -69,14 +107,18 @@ def _stable_hash(word: str) -> int:
 
 
 class _HashCache(dict[str, int]):
-    """Raw word → hash of its folded form; misses are computed once (bounded in size)."""
+    """Raw word → hash of its folded form (one normalization); misses computed once, size bounded."""
 
     limit = 1_000_000
+
+    def __init__(self, normalization: int) -> None:
+        super().__init__()
+        self.normalization = normalization
 
     def __missing__(self, raw: str) -> int:
         if len(self) >= self.limit:
             self.clear()
-        value = self[raw] = _stable_hash(fold(raw))
+        value = self[raw] = _stable_hash(fold(raw, self.normalization))
         return value
 
 
@@ -85,16 +127,27 @@ class _ChunkCache(dict[str, tuple[int, ...]]):
 
     limit = 1_000_000
 
+    def __init__(self, hashes: _HashCache) -> None:
+        super().__init__()
+        self.hashes = hashes
+
     def __missing__(self, chunk: str) -> tuple[int, ...]:
         if len(self) >= self.limit:
             self.clear()
-        hashes = tuple(h for h in map(_HASHES.__getitem__, WORD.findall(chunk)) if h)
+        hashes = tuple(h for h in map(self.hashes.__getitem__, WORD.findall(chunk)) if h)
         self[chunk] = hashes
         return hashes
 
 
-_HASHES = _HashCache()
-_CHUNKS = _ChunkCache()
+_HASHES = {version: _HashCache(version) for version in VERSIONS}
+_CHUNKS = {version: _ChunkCache(_HASHES[version]) for version in VERSIONS}
+
+
+def _caches(normalization: int) -> tuple[_HashCache, _ChunkCache]:
+    """The caches of one normalization version; ValueError naming the known ones otherwise."""
+    if normalization not in _HASHES:
+        raise ValueError(f"unknown normalization {normalization!r}: expected one of {VERSIONS}")
+    return _HASHES[normalization], _CHUNKS[normalization]
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -110,25 +163,27 @@ class Tokens:
         return len(self.hashes)
 
 
-def token_hashes(text: str) -> np.ndarray:
+def token_hashes(text: str, normalization: int = NORMALIZATION) -> np.ndarray:
     """The hash of every folded word of `text` (uint64), as `tokenize(text).hashes`, only faster.
 
     Words never contain white space, so the text is split on it (fast, in C) and each chunk's
     words come from a cache: a regex scan of the whole text would cost twice as much.
     """
-    words = chain.from_iterable(map(_CHUNKS.__getitem__, text.split()))
+    chunks = _caches(normalization)[1]
+    words = chain.from_iterable(map(chunks.__getitem__, text.split()))
     return np.fromiter(words, dtype=np.uint64)
 
 
-def tokenize(text: str) -> Tokens:
-    """The folded words of `text` with their spans in it."""
+def tokenize(text: str, normalization: int = NORMALIZATION) -> Tokens:
+    """The folded words of `text` with their spans in it (each span the whole original word)."""
     # Splitting on a capturing WORD gives [gap, word, gap, word, …, gap]; the spans follow from
     # the running sum of the pieces' lengths, with no Python-level loop over match objects.
     pieces = _SPLIT.split(text)
     words = pieces[1::2]
     ends = np.cumsum(np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces)))
     lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-    hashes = np.fromiter(map(_HASHES.__getitem__, words), dtype=np.uint64, count=len(words))
+    cache = _caches(normalization)[0]
+    hashes = np.fromiter(map(cache.__getitem__, words), dtype=np.uint64, count=len(words))
     kept = hashes != 0
     word_ends = ends[1::2][kept]
     return Tokens(text, hashes[kept], word_ends - lengths[kept], word_ends)

@@ -15,6 +15,7 @@ The package, one job a module:
     shared.py          what the repositories share: IN chunks, UTC checks, the clock
     articles.py        ┐ one repository module per aggregate: its queries, as functions taking an
     fingerprints.py    │ open Session, and the translation between its rows and `records` values
+    outdated.py        │ (fingerprints made with an older normalization, replaced in batches)
     captures.py        │
     findings.py        │ (checked pages, findings and their sightings)
     partners.py        │

@@ -1,7 +1,7 @@
 """`Store` calls on our archive: articles, their fingerprints, and the captures (the evidence).
 
 Each call opens one `_read` or `_write` (`sessions.py`) and delegates to the repository modules
-`articles`, `fingerprints` and `captures`.
+`articles`, `fingerprints`, `outdated` and `captures`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 
-from compliance.records import Article, ArticleInput, Capture, UpsertStatus
-from compliance.store import articles, captures, fingerprints
+from compliance.records import Article, ArticleInput, Capture, EncodedFingerprint, UpsertStatus
+from compliance.store import articles, captures, fingerprints, outdated
 from compliance.store.articles import FingerprintSource
 from compliance.store.sessions import Sessions
+from compliance.store.shared import now
 
 log = logging.getLogger("compliance.store")  # the name it always logged under
 
@@ -111,6 +112,37 @@ class ArchiveCalls(Sessions):
         """The fingerprints with these ids, by id; ids no longer stored are left out."""
         with self._read() as session:
             return fingerprints.with_ids(session, ids)
+
+    # --- Fingerprints made with an older normalization (`Archive.refresh_fingerprints`) ---
+
+    def count_outdated_fingerprints(self, normalization: int) -> int:
+        """How many fingerprints were made with a normalization older than `normalization`."""
+        with self._read() as session:
+            return outdated.count(session, normalization)
+
+    def outdated_fingerprints(
+        self, normalization: int, batch: int = 200
+    ) -> Iterator[list[tuple[int, Article]]]:
+        """(fingerprint id, article) pairs of the older fingerprints, by id, a list of `batch` at a time.
+
+        Each list is read in its own session: no transaction stays open while the caller works.
+        """
+        last_id = 0
+        while page := self._read_outdated(normalization, last_id, batch):
+            yield page
+            last_id = page[-1][0]
+
+    def _read_outdated(self, normalization: int, last_id: int, batch: int) -> list[tuple[int, Article]]:
+        with self._read() as session:
+            return outdated.page_after(session, normalization, last_id, batch)
+
+    def replace_fingerprints(self, made: Sequence[tuple[int, EncodedFingerprint]]) -> int:
+        """Replace fingerprints (by id) with new ones, in one transaction; how many were replaced.
+
+        A fingerprint whose article was updated or deleted since it was read is left as it is.
+        """
+        with self._write() as session:
+            return outdated.replace(session, made, now())
 
     # --- Captures: written once, never updated ---
 

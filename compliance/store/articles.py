@@ -87,7 +87,8 @@ def _values(article: ArticleInput) -> dict[str, Any]:
     return values
 
 
-def _article(row: ArticleRow) -> Article:
+def article_value(row: ArticleRow) -> Article:
+    """The stored article as a `records.Article`."""
     return Article(id=row.id, **{name: getattr(row, name) for name in ARTICLE_FIELDS})
 
 
@@ -143,9 +144,7 @@ def upsert(
     `default_params` are the params a callable's fingerprint will have: an article whose content
     and fingerprint params are both unchanged is left alone, its callable never called.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        # SQLite's BEGIN IMMEDIATE already admits one writer at a time; do the same here.
-        session.execute(select(func.pg_advisory_xact_lock(UPSERT_LOCK)))
+    one_writer(session)
     existing = _existing(session, list(latest))
     plan = _plan(latest, existing, default_params)
     ids = _write(session, plan.new, plan.changed)
@@ -155,6 +154,13 @@ def upsert(
         status = UpsertStatus.UPDATED if url in existing else UpsertStatus.INGESTED
         results[url] = (Article(id=ids[url], **values), status)
     return [results[url] for url in latest]
+
+
+def one_writer(session: Session) -> None:
+    """Wait for the other writers of articles and fingerprints: one at a time, to the commit."""
+    if session.get_bind().dialect.name == "postgresql":
+        # SQLite's BEGIN IMMEDIATE already admits one writer at a time; do the same here.
+        session.execute(select(func.pg_advisory_xact_lock(UPSERT_LOCK)))
 
 
 def _plan(latest: Items, existing: dict[str, _Existing], default_params: dict[str, int]) -> _Plan:
@@ -168,7 +174,7 @@ def _plan(latest: Items, existing: dict[str, _Existing], default_params: dict[st
         old = existing.get(url)
         digest = content_hash(article)
         if old and old.row.content_hash == digest and old.params == _params(source, default_params):
-            plan.unchanged[url] = (_article(old.row), UpsertStatus.UNCHANGED)
+            plan.unchanged[url] = (article_value(old.row), UpsertStatus.UNCHANGED)
             continue
         plan.written[url] = _values(article)
         values = {**plan.written[url], "content_hash": digest, "modified_at": at}
@@ -216,7 +222,7 @@ def _write(session: Session, new: list[dict[str, Any]], changed: list[dict[str, 
 def get(session: Session, article_id: int) -> Article | None:
     """The article with this id, or None."""
     row = session.get(ArticleRow, article_id)
-    return _article(row) if row else None
+    return article_value(row) if row else None
 
 
 def with_ids(session: Session, ids: Iterable[int]) -> dict[int, Article]:
@@ -224,14 +230,14 @@ def with_ids(session: Session, ids: Iterable[int]) -> dict[int, Article]:
     found: dict[int, Article] = {}
     for chunk in chunks(sorted(set(ids))):
         for row in session.scalars(select(ArticleRow).where(ArticleRow.id.in_(chunk))):
-            found[row.id] = _article(row)
+            found[row.id] = article_value(row)
     return found
 
 
 def by_url(session: Session, url: str) -> Article | None:
     """The article stored under `url`, or None."""
     row = session.scalars(select(ArticleRow).where(ArticleRow.url == url)).first()
-    return _article(row) if row else None
+    return article_value(row) if row else None
 
 
 def count(session: Session) -> int:
@@ -242,14 +248,14 @@ def count(session: Session) -> int:
 def page_after(session: Session, last_id: int, batch: int) -> list[Article]:
     """Up to `batch` articles with an id above `last_id`, by id."""
     query = select(ArticleRow).where(ArticleRow.id > last_id).order_by(ArticleRow.id).limit(batch)
-    return [_article(row) for row in session.scalars(query)]
+    return [article_value(row) for row in session.scalars(query)]
 
 
 def without_notice(session: Session) -> list[Article]:
     """The articles stored without a rights notice, by publication date then id."""
     blank = (ArticleRow.rights_notice.is_(None)) | (func.trim(ArticleRow.rights_notice) == "")
     query = select(ArticleRow).where(blank).order_by(ArticleRow.published_at, ArticleRow.id)
-    return [_article(row) for row in session.scalars(query)]
+    return [article_value(row) for row in session.scalars(query)]
 
 
 def delete_by_url(session: Session, url: str) -> bool:
@@ -270,4 +276,4 @@ def search(session: Session, words: str, limit: int, offset: int = 0) -> list[Ar
         in_title = ArticleRow.title.icontains(needle, autoescape=True)
         query = query.where(in_title | ArticleRow.url.icontains(needle, autoescape=True))
     query = query.order_by(ArticleRow.published_at.desc().nulls_last(), ArticleRow.id.desc())
-    return [_article(row) for row in session.scalars(query.limit(limit).offset(offset))]
+    return [article_value(row) for row in session.scalars(query.limit(limit).offset(offset))]

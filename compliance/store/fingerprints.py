@@ -11,7 +11,7 @@ whatever the archive's size (a count of the fingerprints cost 115 ms at 1M).
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select
@@ -22,7 +22,7 @@ from compliance.records import EncodedFingerprint, StoredFingerprint
 from compliance.store.shared import chunks
 from compliance.store.tables import FINGERPRINT_REMOVALS, FINGERPRINTS, FingerprintRemovalRow, FingerprintRow
 
-PARAMS = ("num_perm", "seed", "shingle_size", "window")  # the parameter columns
+PARAMS = ("num_perm", "seed", "shingle_size", "window", "normalization")  # the parameter columns
 
 Stored = StoredFingerprint[EncodedFingerprint]
 
@@ -72,12 +72,18 @@ def remove_of_articles(session: Session, article_ids: Iterable[int]) -> None:
         gone = session.scalars(select(FingerprintRow.id).where(FingerprintRow.article_id.in_(chunk))).all()
         if not gone:
             continue
-        session.execute(insert(FINGERPRINT_REMOVALS), [{"fingerprint_id": i} for i in gone])
+        log_removals(session, gone)
         session.execute(
             delete(FingerprintRow)
             .where(FingerprintRow.id.in_(gone))
             .execution_options(synchronize_session=False)
         )
+
+
+def log_removals(session: Session, fingerprint_ids: Sequence[int]) -> None:
+    """Log these fingerprints as removed (the caller deletes them in the same transaction)."""
+    if fingerprint_ids:
+        session.execute(insert(FINGERPRINT_REMOVALS), [{"fingerprint_id": int(i)} for i in fingerprint_ids])
 
 
 def state(session: Session) -> tuple[int, int]:

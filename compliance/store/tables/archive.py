@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from compliance.store.tables.base import Base, UTCDateTime
@@ -48,6 +48,8 @@ class FingerprintRow(Base):
     seed: Mapped[int] = mapped_column(BigInteger)
     shingle_size: Mapped[int]
     window: Mapped[int]
+    # The word folding that made it (detect.normalize.NORMALIZATION); older ones are recomputed.
+    normalization: Mapped[int] = mapped_column(server_default=text("1"), index=True)
     signature: Mapped[bytes] = mapped_column(LargeBinary)  # little-endian uint32, num_perm values
     # The window minima (1-D, sorted by detect.fingerprint): little-endian uint64, n_windows values.
     windows: Mapped[bytes] = mapped_column(LargeBinary)
