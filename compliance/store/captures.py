@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from compliance.errors import StorageError
@@ -37,6 +37,8 @@ def new_row(capture: Capture) -> CaptureRow:
         text=capture.text,
         meta=dict(capture.metadata),
         article_id=capture.article_id,
+        host=capture.host,
+        line_keys=capture.line_keys or None,
     )
 
 
@@ -58,6 +60,8 @@ def _capture(row: CaptureRow) -> Capture:
         metadata=dict(row.meta),
         article_id=row.article_id,
         id=row.id,
+        host=row.host,
+        line_keys=row.line_keys or b"",
     )
 
 
@@ -91,3 +95,20 @@ def of_article(session: Session, article_id: int) -> list[Capture]:
     """The captures of one of our article pages, oldest first."""
     query = select(CaptureRow).where(CaptureRow.article_id == article_id).order_by(CaptureRow.id)
     return [_capture(row) for row in session.scalars(query)]
+
+
+def line_keys_before(session: Session, host: str, url: str, limit: int) -> list[bytes]:
+    """The line keys of the latest `limit` captures of `host` at other URLs than `url`.
+
+    Only captures taken before the first capture of `url`: what was known of the host when the
+    page was first seen, so re-checking a page judges its boilerplate as the first check did
+    (a finding never turns "gone" only because its copy was since seen on another page).
+    """
+    same_host = CaptureRow.host == host
+    first = session.scalar(select(func.min(CaptureRow.id)).where(same_host, CaptureRow.final_url == url))
+    query = select(CaptureRow.line_keys).where(
+        same_host, CaptureRow.final_url != url, CaptureRow.line_keys.is_not(None)
+    )
+    if first is not None:
+        query = query.where(CaptureRow.id < first)
+    return [keys for keys in session.scalars(query.order_by(CaptureRow.id.desc()).limit(limit)) if keys]
