@@ -18,13 +18,14 @@ from test_storage import make_capture
 from compliance.capture.boilerplate import boilerplate_spans, line_key, pack, rest_keys, unpack
 from compliance.capture.captures import site_of
 from compliance.capture.html import Block, extract_page
-from compliance.capture.page_text import SEPARATOR, block_spans, blanked, checked_text, compose
+from compliance.capture.page_text import SEPARATOR, blanked, block_spans, checked_text, compose
 from compliance.pipeline import Archive
 from compliance.settings import Settings
 from compliance.store import Store
 
 SITE = FIXTURES / "courrier-salines"
 TORTUES = "https://www.gazette-littoral.example/environnement/2021/08/03/tortues-marines-caouannes-nids-record-plages-tamzirt"
+MARATHON = "https://www.gazette-littoral.example/sports/2021/11/22/marathon-port-azour-record-participation"
 MUSEE = "https://www.gazette-littoral.example/culture/2023/05/20/musee-de-la-mer-port-azour-reouverture"
 MAIN = (
     "Les ostréiculteurs de la baie ont commencé mardi la récolte de printemps, plus abondante que prévu "
@@ -33,8 +34,9 @@ MAIN = (
 PAGE = f"""<html><head><title>Baie</title><style>p {{ color: red }}</style></head><body>
 <nav class="menu"><a href="/">Accueil</a> <a href="/baie">La baie</a></nav>
 <main><article><h1>Récolte d’huîtres</h1><p>{MAIN}</p>
-<p>Les ostréiculteurs espèrent maintenant une saison d’été aussi calme, sans épisode de pollution
-ni fermeture administrative des parcs, comme celle qui avait frappé la baie il y a deux ans.</p></article></main>
+<p>Les ostréiculteurs espèrent maintenant une saison d’été aussi calme, sans épisode de
+pollution ni fermeture administrative des parcs, comme celle qui avait frappé la baie.</p>
+</article></main>
 <aside class="a-lire-aussi"><h2>À lire aussi</h2><p>Un quai tout neuf pour les pêcheurs du port.</p></aside>
 <div class="masque" style="display: none">Texte masqué qui ne se lit jamais.</div>
 <div aria-hidden="true">Aussi caché aux lecteurs.</div>
