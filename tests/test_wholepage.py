@@ -73,6 +73,13 @@ def test_hidden_text_scripts_and_styles_are_not_visible(hidden: str) -> None:
     assert all(hidden not in block.text for block in page.blocks)
 
 
+def test_main_paragraphs_with_no_break_spaces_are_not_repeated_in_the_rest() -> None:
+    quoted = "«\u00a0Nous sommes soulagés\u00a0», dit un producteur\u202f; la saison commence bien."
+    page = extract_page(PAGE.replace(f"<p>{MAIN}</p>", f"<p>{MAIN}</p><p>{quoted}</p>"))
+    assert "Nous sommes soulagés" in page.text  # trafilatura's copy has plain spaces
+    assert all("soulagés" not in block.text for block in page.blocks)
+
+
 def test_a_page_without_a_main_text_has_no_rest() -> None:
     page = extract_page("<html><body><div>Bonjour</div><div>au revoir</div></body></html>")
     assert page.blocks == ()  # the visible text is the text: nothing is shown twice

@@ -286,8 +286,18 @@ def _hidden(element: Any) -> bool:
 
 def _outside(lines: list[tuple[str, str]], main: str) -> tuple[Block, ...]:
     """The visible lines that the main text does not already hold, in document order."""
-    held = set(main.split("\n\n"))
-    return tuple(Block(kind, line) for kind, line in lines if line not in held and line not in main)
+    # Compared with every space alike: trafilatura turns the no-break spaces of French
+    # typography (« … », before : ; ! ?) into plain ones, the visible lines keep them.
+    held = {_spaced(paragraph) for paragraph in main.split("\n\n")}
+    whole = _spaced(main)
+    return tuple(
+        Block(kind, line) for kind, line in lines if (key := _spaced(line)) not in held and key not in whole
+    )
+
+
+def _spaced(text: str) -> str:
+    """`text` with every run of white space (no-break and thin spaces too) as one plain space."""
+    return " ".join(text.split())
 
 
 def _links(tree: Any, url: str | None) -> tuple[str, ...]:
