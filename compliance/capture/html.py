@@ -3,8 +3,8 @@
 `extract_page(html, url)` turns another site's page into an `ExtractedPage`: trafilatura's main
 text and metadata, the visible text of <body> (one line per block), the visible lines that are
 not in the main text (sidebars, teasers, comments…: `blocks`, in document order, each with the
-kind of region it sits in) and the page's absolute links. Hidden elements (`hidden`,
-`aria-hidden="true"`, an inline `display: none` or `visibility: hidden`) are not visible text.
+kind of region it sits in) and the page's absolute links. Hidden elements (`hidden`, an inline
+`display: none` or `visibility: hidden`) are not visible text.
 `parse`, `clean`, `block_text`, `first` and `LazyDocument` are the helpers that the rules of our
 own template (compliance.ingest.our_pages) are written with, so that those need no HTML library.
 ExtractionError when a page cannot be parsed or has no text.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -250,18 +251,20 @@ class _Lines:
     def __init__(self) -> None:
         self.done: list[tuple[str, str]] = []
         self._parts: list[str] = []
-        self._kind = "page"
+        self._kind: str | None = None  # set by the line's first text that is not white space
 
     def add(self, piece: str | None, kind: str) -> None:
-        if piece and piece.strip() and not "".join(self._parts).strip():
-            self._kind = kind
-        self._parts.append(_ASCII_SPACES.sub(" ", piece or ""))  # newlines in the source are not breaks
+        if piece:
+            self._parts.append(_ASCII_SPACES.sub(" ", piece))  # newlines in the source are not breaks
+            if self._kind is None and piece.strip():
+                self._kind = kind
 
     def end(self) -> None:
         text = clean("".join(self._parts))
         if text:
-            self.done.append((self._kind, text))
+            self.done.append((self._kind or "page", text))
         self._parts.clear()
+        self._kind = None
 
 
 def _kind(element: Any, parent: str) -> str:
@@ -279,25 +282,35 @@ def _hidden(element: Any) -> bool:
     """Whether the page hides `element` from its readers."""
     if not isinstance(element.tag, str):
         return False
-    if element.get("hidden") is not None or (element.get("aria-hidden") or "").lower() == "true":
-        return True
-    return bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+    # Not aria-hidden: it hides from screen readers only (icons, carousel slides), not from sight.
+    return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
 
 
 def _outside(lines: list[tuple[str, str]], main: str) -> tuple[Block, ...]:
-    """The visible lines that the main text does not already hold, in document order."""
-    # Compared with every space alike: trafilatura turns the no-break spaces of French
-    # typography (« … », before : ; ! ?) into plain ones, the visible lines keep them.
-    held = {_spaced(paragraph) for paragraph in main.split("\n\n")}
-    whole = _spaced(main)
-    return tuple(
-        Block(kind, line) for kind, line in lines if (key := _spaced(line)) not in held and key not in whole
-    )
+    """The visible lines that the main text does not already hold, in document order.
+
+    A line is held when it is one of the main text's paragraphs, or when every run of
+    `_HELD_RUN` words in it is also in the main text (trafilatura sometimes joins or trims
+    blocks). Words are split on every space alike: trafilatura turns the no-break spaces of
+    French typography (« … », before : ; ! ?) into plain ones, the visible lines keep them.
+    Linear in the page's length, whatever the number of lines.
+    """
+    held = {tuple(paragraph.split()) for paragraph in main.split("\n\n")}
+    runs = set(_runs(main.split()))
+    return tuple(Block(kind, line) for kind, line in lines if not _held(line.split(), held, runs))
 
 
-def _spaced(text: str) -> str:
-    """`text` with every run of white space (no-break and thin spaces too) as one plain space."""
-    return " ".join(text.split())
+_HELD_RUN = 6  # words
+
+
+def _runs(words: list[str]) -> Iterator[tuple[str, ...]]:
+    return zip(*(words[i:] for i in range(_HELD_RUN)), strict=False)
+
+
+def _held(words: list[str], paragraphs: set[tuple[str, ...]], runs: set[tuple[str, ...]]) -> bool:
+    if tuple(words) in paragraphs:
+        return True
+    return len(words) >= _HELD_RUN and all(run in runs for run in _runs(words))
 
 
 def _links(tree: Any, url: str | None) -> tuple[str, ...]:

@@ -48,13 +48,12 @@ def compose(main: str, blocks: Sequence[Block]) -> PageText:
     """The main text, then (when there is any) the separator line and the other visible lines."""
     if not blocks:
         return PageText(main, len(main))
-    parts, spans = [main, "\n\n", SEPARATOR, "\n\n"], []
-    offset = sum(map(len, parts))
+    head = f"{main}\n\n{SEPARATOR}\n\n"
+    spans, offset = [], len(head)
     for block in blocks:
         spans.append(BlockSpan(block.kind, offset, offset + len(block.text)))
-        parts.append(block.text + "\n")
-        offset += len(block.text) + 1
-    return PageText("".join(parts).rstrip("\n"), len(main), tuple(spans))
+        offset += len(block.text) + 1  # and its line break
+    return PageText(head + "\n".join(block.text for block in blocks), len(main), tuple(spans))
 
 
 def block_spans(metadata: Mapping[str, Any]) -> tuple[BlockSpan, ...]:
