@@ -119,7 +119,7 @@ def measure(archive: Archive, store: Store, html: str, source: str, limit: int) 
     marks.append(time.perf_counter())
     whole = compose(page.text, page.blocks)
     seen: set[int] = set()
-    for keys in store.host_line_keys(HOST, f"https://{HOST}/new", limit):
+    for keys in store.host_line_keys(HOST, f"https://{HOST}/new", f"https://{HOST}/new", limit):
         seen |= unpack(keys)
     spans = boilerplate_spans(whole.text, whole.blocks, seen)
     text = checked_text(whole.text, {"boilerplate": spans})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from compliance.capture.captures import site_of
 from compliance.capture.html import Block, extract_page
 from compliance.capture.page_text import SEPARATOR, blanked, block_spans, checked_text, compose
 from compliance.pipeline import Archive
+from compliance.records import PageKind, PageRef
 from compliance.settings import Settings
 from compliance.store import Store
 
@@ -163,23 +165,30 @@ def store(database_url: str) -> Iterator[Store]:
         yield opened
 
 
-def _keys(store: Store, url: str, host: str = "copy.example", limit: int = 200) -> set[bytes]:
-    return set(store.host_line_keys(host, url, limit))
+def _keys(store: Store, url: str, limit: int = 200) -> set[bytes]:
+    return set(store.host_line_keys("copy.example", url, url, limit))
+
+
+def _captured(store: Store, n: int) -> None:
+    url = f"https://copy.example/{n}"
+    capture = make_capture(requested_url=url, final_url=url, fetched_at=datetime.now(UTC))
+    store.add_capture(replace(capture, host="copy.example", line_keys=pack([n])))
 
 
 def test_host_line_keys_are_the_latest_of_other_pages_before_this_one(store: Store) -> None:
-    for n in range(4):
-        url = f"https://copy.example/{n}"
-        store.add_capture(make_capture(final_url=url, host="copy.example", line_keys=pack([n])))
-    store.add_capture(
-        make_capture(final_url="https://autre.example/", host="autre.example", line_keys=pack([9]))
-    )
+    for n in range(2):
+        _captured(store, n)
+    # Page 1 is checked for the first time now; pages 2 and 3 are captured after it.
+    store.record_check(PageRef(PageKind.URL, "https://copy.example/1", url="https://copy.example/1"), "t", [])
+    for n in range(2, 4):
+        _captured(store, n)
+    other = make_capture(final_url="https://autre.example/", host="autre.example", line_keys=pack([9]))
+    store.add_capture(other)
     store.add_capture(make_capture(final_url="https://copy.example/old", host=None))  # before 0011
     assert _keys(store, "https://copy.example/new") == {pack([n]) for n in range(4)}
     assert _keys(store, "https://copy.example/new", limit=2) == {pack([3]), pack([2])}
-    # A page already captured: only what was known when it was first seen, never itself.
+    # A page already checked: only what was known when it was first checked, never itself.
     assert _keys(store, "https://copy.example/1") == {pack([0])}
-    assert _keys(store, "https://copy.example/0") == set()
     stored = store.list_captures()[0]
     assert stored.host == "copy.example" and unpack(stored.line_keys) == {0}
 

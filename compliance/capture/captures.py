@@ -48,8 +48,9 @@ def store_page(
     host = site_of(result.final_url)
     if host is None or not blocks:
         return store_fetch(result, text, metadata, settings, store)
+    page_key = result.requested_url.split("#")[0]  # the page as checks.url_page keys it
     seen: set[int] = set()
-    for keys in store.host_line_keys(host, result.final_url, settings.boilerplate_captures):
+    for keys in store.host_line_keys(host, page_key, result.final_url, settings.boilerplate_captures):
         seen |= unpack(keys)
     metadata = {**metadata, "boilerplate": boilerplate_spans(text, blocks, seen)}
     capture = capture_from_fetch(result, text, metadata, settings.evidence_path)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from compliance.errors import StorageError
 from compliance.records import Capture, CaptureKind
 from compliance.store.shared import chunks, utc
-from compliance.store.tables import CaptureRow
+from compliance.store.tables import CaptureRow, PageRow
 
 
 def new_row(capture: Capture) -> CaptureRow:
@@ -97,18 +97,19 @@ def of_article(session: Session, article_id: int) -> list[Capture]:
     return [_capture(row) for row in session.scalars(query)]
 
 
-def line_keys_before(session: Session, host: str, url: str, limit: int) -> list[bytes]:
+def line_keys_before(session: Session, host: str, page_key: str, url: str, limit: int) -> list[bytes]:
     """The line keys of the latest `limit` captures of `host` at other URLs than `url`.
 
-    Only captures taken before the first capture of `url`: what was known of the host when the
-    page was first seen, so re-checking a page judges its boilerplate as the first check did
-    (a finding never turns "gone" only because its copy was since seen on another page).
+    Only captures fetched before the page (`page_key`, as `pages.key`) was first checked: what
+    was known of the host then, so re-checking a page judges its boilerplate as its first check
+    did (a finding never turns "gone" only because its copy was since seen on another page).
+    Both look-ups are index seeks (`pages.key`, `ix_captures_host_fetched`).
     """
-    same_host = CaptureRow.host == host
-    first = session.scalar(select(func.min(CaptureRow.id)).where(same_host, CaptureRow.final_url == url))
+    first_seen = session.scalar(select(PageRow.first_seen).where(PageRow.key == page_key))
     query = select(CaptureRow.line_keys).where(
-        same_host, CaptureRow.final_url != url, CaptureRow.line_keys.is_not(None)
+        CaptureRow.host == host, CaptureRow.final_url != url, CaptureRow.line_keys.is_not(None)
     )
-    if first is not None:
-        query = query.where(CaptureRow.id < first)
-    return [keys for keys in session.scalars(query.order_by(CaptureRow.id.desc()).limit(limit)) if keys]
+    if first_seen is not None:
+        query = query.where(CaptureRow.fetched_at < first_seen)
+    query = query.order_by(CaptureRow.fetched_at.desc()).limit(limit)
+    return [keys for keys in session.scalars(query) if keys]

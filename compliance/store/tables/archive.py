@@ -59,7 +59,7 @@ class CaptureRow(Base):
     """The evidence of one fetch or submitted file; append-only."""
 
     __tablename__ = "captures"
-    __table_args__ = (Index("ix_captures_host_id", "host", "id"), {"sqlite_autoincrement": True})
+    __table_args__ = (Index("ix_captures_host_fetched", "host", "fetched_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)

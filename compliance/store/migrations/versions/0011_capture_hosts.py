@@ -2,8 +2,9 @@
 
 A web page's capture now holds its main text and the rest of its visible text; lines of the rest
 already seen on other pages of the same host are boilerplate (compliance/capture/boilerplate.py).
-`ix_captures_host_id` finds a host's latest captures without reading the others. Captures taken
-before this revision have no keys: they are simply not compared with (nothing to backfill).
+`ix_captures_host_fetched` finds a host's latest captures (before a time) without reading the
+others. Captures taken before this revision have no keys: they are not compared with (nothing to
+backfill).
 
 Revision ID: 0011
 Revises: 0007
@@ -24,11 +25,11 @@ depends_on: str | tuple[str, ...] | None = None
 def upgrade() -> None:
     op.add_column("captures", sa.Column("host", sa.String(length=255), nullable=True))
     op.add_column("captures", sa.Column("line_keys", sa.LargeBinary(), nullable=True))
-    op.create_index("ix_captures_host_id", "captures", ["host", "id"])
+    op.create_index("ix_captures_host_fetched", "captures", ["host", "fetched_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_captures_host_id", table_name="captures")
+    op.drop_index("ix_captures_host_fetched", table_name="captures")
     with op.batch_alter_table("captures") as batch:
         batch.drop_column("line_keys")
         batch.drop_column("host")
