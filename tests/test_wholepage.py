@@ -21,13 +21,16 @@ from compliance.capture.captures import site_of
 from compliance.capture.html import Block, extract_page
 from compliance.capture.page_text import SEPARATOR, blanked, block_spans, checked_text, compose
 from compliance.pipeline import Archive
-from compliance.records import PageKind, PageRef
+from compliance.records import PageKind, PageRef, Site
 from compliance.settings import Settings
 from compliance.store import Store
 
 SITE = FIXTURES / "courrier-salines"
 TORTUES = "https://www.gazette-littoral.example/environnement/2021/08/03/tortues-marines-caouannes-nids-record-plages-tamzirt"
 MARATHON = "https://www.gazette-littoral.example/sports/2021/11/22/marathon-port-azour-record-participation"
+TELEMEDECINE = (
+    "https://www.gazette-littoral.example/sante/2021/04/13/telemedecine-dispensaires-ruraux-tamzirt"
+)
 MUSEE = "https://www.gazette-littoral.example/culture/2023/05/20/musee-de-la-mer-port-azour-reouverture"
 MAIN = (
     "Les ostréiculteurs de la baie ont commencé mardi la récolte de printemps, plus abondante que prévu "
@@ -258,3 +261,18 @@ def test_an_html_file_is_checked_whole_without_boilerplate_rules(archive: Archiv
             in urls
         )
         assert TORTUES in urls
+
+
+def test_a_scan_checks_whole_pages_and_finds_the_sites_boilerplate_once(archive: Archive) -> None:
+    with serve() as site:
+        _allowing(archive, site.port)
+        home = f"{site.url}/courrier-salines/index.html"
+        archive.add_site(Site("salines", (home,), depth=1, delay=0))
+        report = archive.scan(["salines"])
+    found = {(url.rsplit("/", 1)[1], recorded.judged.match.article.url) for url, recorded in report.matches}
+    assert found == {
+        ("index.html", TORTUES),  # the seed is the host's first page: its press-review box is found
+        ("environnement-nouvelle-digue.html", MUSEE),  # then only the copies that are not boilerplate
+        ("sante-pharmacie-de-garde.html", TELEMEDECINE),
+        ("sport-tournoi-volley.html", MARATHON),
+    }
