@@ -107,9 +107,7 @@ def scan_once(settings: Settings, base: str) -> tuple[float, dict[str, float], d
     spent: dict[str, float] = defaultdict(float)
     page_module.fetch = timed("fetch", page_module.fetch, spent)
     page_module.page_from_fetch = timed("extract", page_module.page_from_fetch, spent)
-    page_module.store_fetch = timed(
-        "store: capture (WARC, fsync) and its row", page_module.store_fetch, spent
-    )
+    page_module.store_page = timed("store: capture (WARC, fsync) and its row", page_module.store_page, spent)
     page_module.record = timed("store: findings, sightings, outcome", page_module.record, spent)
     with Archive(settings) as archive:
         archive.check_text = timed("check", archive.check_text, spent)  # type: ignore[method-assign]

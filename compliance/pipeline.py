@@ -4,7 +4,8 @@
             our URL ─► fetch ─► extract our article ─► (as records) ─► capture as evidence
     check:  page text ─► tokenize ─► window minima ─► index ─► candidates ─► align ─► score ─► verdict
             (in parts, compliance/matching.py)
-            suspect URL or file ─► capture (fetch or read, extract, WARC) ─► (as page text)
+            suspect URL or file ─► capture (fetch or read, extract the main text and the rest of
+                the visible page, set boilerplate aside, WARC) ─► (as page text)
     record: matches ─► findings and sightings (compliance/checks.py)
 
 `Archive` owns the store and the passage index for the CLI, the web app and the workers alike.
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compliance.capture.page_text import checked_text
 from compliance.checks import file_page, record, text_page, url_page
 from compliance.detect.align import align
 from compliance.detect.fingerprint import encode, fingerprint
@@ -186,7 +188,7 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Re
         from compliance.capture.captures import capture_url  # fetching libraries load only when needed
 
         capture = capture_url(url, self.settings, self.store, resolver)
-        matches = self.check_text(capture.text)
+        matches = self.check_text(checked_text(capture.text, capture.metadata))
         return record(self.store, self.settings, url_page(capture), capture.text, matches, capture)
 
     def record_file(self, path: str) -> CheckReport:
@@ -194,7 +196,7 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Re
         from compliance.capture.captures import capture_file
 
         capture = capture_file(path, self.settings, self.store)
-        matches = self.check_text(capture.text)
+        matches = self.check_text(checked_text(capture.text, capture.metadata))
         return record(self.store, self.settings, file_page(path), capture.text, matches, capture)
 
     # --- index management ---

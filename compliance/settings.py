@@ -95,6 +95,9 @@ class Settings:
     max_bytes: int = 10 * 1024 * 1024
     max_redirects: int = 5
     evidence_dir: str = ""  # empty: ./var/evidence
+    # A line of a page's rest (outside its main text) seen on this many latest other captures of
+    # its host is boilerplate, blanked before the check (compliance/capture/boilerplate.py).
+    boilerplate_captures: int = 200
 
     # Dashboard sign-in: this many wrong passwords in a row lock the account for this long.
     login_max_failures: int = 5
@@ -152,6 +155,7 @@ class Settings:
             "notice_deadline_days",
             "api_max_request_bytes",
             "api_workers",
+            "boilerplate_captures",
         )
         for name in positive:
             value = getattr(self, name)

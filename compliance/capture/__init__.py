@@ -4,5 +4,6 @@
     file ─────────────────────────────► content ─► html / documents ─► evidence ─► evidence_folder
 
 `deadline` bounds a whole fetch in time (transport's sockets, fetch's redirects and retry).
-`captures` chains the stages for the pipeline.
+`page_text` composes a web page's stored text (main text, then the rest of the visible page) and
+`boilerplate` finds the lines its host repeats. `captures` chains the stages for the pipeline.
 """

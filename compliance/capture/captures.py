@@ -1,7 +1,11 @@
 """A URL or a submitted file → a stored, write-once capture (WARC + SHA-256) and its text.
 
-    url  ─► fetch (safe) ─► text and metadata ─► WARC in the evidence folder ─► captures row
-    file ─► read ─────────► text and metadata ─► WARC in the evidence folder ─► captures row
+    url  ─► fetch (safe) ─► text and metadata ─► boilerplate set aside ─► WARC ─► captures row
+    file ─► read ─────────► text and metadata ─────────────────────────► WARC ─► captures row
+
+A web page's boilerplate (boilerplate.py) is judged against the line keys of the host's earlier
+captures; the spans set aside go in the capture's metadata, and `checked_text` (page_text.py)
+gives the text to check from the capture alone.
 
 Nothing is written for a refused or failed fetch, or for a file that cannot be read: the WARC is
 written only once the text is in hand, and the row only once the WARC is safely on disk. A process
@@ -15,11 +19,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
+from compliance.capture.boilerplate import boilerplate_spans, pack, rest_keys, unpack
 from compliance.capture.documents import page_from_fetch, read_document
 from compliance.capture.evidence import capture_from_fetch, capture_from_file
 from compliance.capture.evidence_folder import Orphan, clean, orphans, verify
 from compliance.capture.fetch import FetchResult, fetch
+from compliance.capture.page_text import block_spans
 from compliance.capture.vet import Resolver
 from compliance.records import Capture
 from compliance.settings import Settings
@@ -30,7 +37,31 @@ def capture_url(url: str, settings: Settings, store: Store, resolver: Resolver |
     """Fetch `url` safely and keep the evidence; the capture's `text` is what gets checked."""
     result = fetch(url, settings, resolver=resolver)
     text, metadata = page_from_fetch(result)
-    return store_fetch(result, text, metadata, settings, store)
+    return store_page(result, text, metadata, settings, store)
+
+
+def store_page(
+    result: FetchResult, text: str, metadata: dict[str, Any], settings: Settings, store: Store
+) -> Capture:
+    """Keep a fetched suspect page: its boilerplate set aside, its line keys kept for the next."""
+    blocks = block_spans(metadata)
+    host = site_of(result.final_url)
+    if host is None or not blocks:
+        return store_fetch(result, text, metadata, settings, store)
+    page_key = result.requested_url.split("#")[0]  # the page as checks.url_page keys it
+    seen: set[int] = set()
+    for keys in store.host_line_keys(host, page_key, result.final_url, settings.boilerplate_captures):
+        seen |= unpack(keys)
+    metadata = {**metadata, "boilerplate": boilerplate_spans(text, blocks, seen)}
+    capture = capture_from_fetch(result, text, metadata, settings.evidence_path)
+    return store.add_capture(replace(capture, host=host, line_keys=pack(rest_keys(text, blocks))))
+
+
+def site_of(url: str) -> str | None:
+    """The host (and port, if any) whose pages share boilerplate: lower case, no user info."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2].lower()
+    return host if parts.scheme in ("http", "https") and host else None
 
 
 def store_fetch(

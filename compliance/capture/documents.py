@@ -2,7 +2,9 @@
 
 `page_from_bytes` reads HTML (through `html.extract_page`), plain text, PDF (pypdf) and e-mail
 (.eml, stdlib `email`); it returns the text that matching runs on, and a metadata dict with
-`title`, `author`, `published`, `site_name`, `visible_text` and `links`. Text is decoded by the
+`title`, `author`, `published`, `site_name`, `visible_text` and `links`. An HTML page's text is
+its main text, then the rest of its visible text (page_text.py), and its metadata adds
+`main_end` and `blocks` (where each other line lies, and its kind). Text is decoded by the
 rules of content.py, which survive wrong declarations: a BOM, then UTF-8 when the bytes are valid
 UTF-8, then the declared charset when the bytes fit it, then a guess. `read_document` does the
 same for a file given to `check --file`. ExtractionError when no text can be taken; InputError
@@ -27,6 +29,7 @@ from pypdf import PdfReader
 
 from compliance.capture.content import decode_text, html_text, media_type
 from compliance.capture.html import ExtractedPage, extract_page
+from compliance.capture.page_text import compose
 from compliance.errors import ExtractionError, InputError
 
 if TYPE_CHECKING:
@@ -130,9 +133,12 @@ def _metadata(
 
 
 def _from_page(page: ExtractedPage) -> tuple[str, dict[str, Any]]:
-    return page.text, _metadata(
+    """The whole visible page: main text first, then the other visible lines."""
+    whole = compose(page.text, page.blocks)
+    metadata = _metadata(
         page.text, page.title, page.author, page.published, page.site_name, page.visible_text, page.links
     )
+    return whole.text, {**metadata, **whole.metadata()}
 
 
 def _from_text(decoded: str) -> tuple[str, dict[str, Any]]:

@@ -1,7 +1,10 @@
 """An HTML page (text or bytes) in, its text out: extraction that works on any site's pages.
 
 `extract_page(html, url)` turns another site's page into an `ExtractedPage`: trafilatura's main
-text and metadata, the visible text of <body> (one line per block) and the page's absolute links.
+text and metadata, the visible text of <body> (one line per block), the visible lines that are
+not in the main text (sidebars, teasers, comments…: `blocks`, in document order, each with the
+kind of region it sits in) and the page's absolute links. Hidden elements (`hidden`, an inline
+`display: none` or `visibility: hidden`) are not visible text.
 `parse`, `clean`, `block_text`, `first` and `LazyDocument` are the helpers that the rules of our
 own template (compliance.ingest.our_pages) are written with, so that those need no HTML library.
 ExtractionError when a page cannot be parsed or has no text.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -77,6 +81,28 @@ _BLOCK_TAGS = frozenset(
 )
 
 
+# The kind of region a visible line sits in, from the nearest element that says: a word of its
+# class or id, else its tag. Recorded with the capture; matching does not depend on it.
+_KIND_TAGS = {"aside": "aside", "nav": "nav", "header": "header", "footer": "footer", "form": "form"}
+_KIND_WORDS = (
+    ("comment", re.compile(r"comment|commentaire|reaction|disqus|reponse", re.I)),
+    ("related", re.compile(r"related|lire|aussi|read-?more|recommend|similar|a-?voir|plus-?lus", re.I)),
+    ("teaser", re.compile(r"teaser|promo|card|chapo|une\b|headline", re.I)),
+    ("aside", re.compile(r"sidebar|aside|widget|rail", re.I)),
+    ("nav", re.compile(r"menu|nav|breadcrumb", re.I)),
+    ("footer", re.compile(r"footer|pied|newsletter|copyright", re.I)),
+)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One visible line of a page outside its main text, and the kind of region it sits in."""
+
+    kind: str  # aside, nav, header, footer, form, comment, related, teaser, or page
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class ExtractedPage:
     """What was taken from another site's page: main text, visible text, metadata and links."""
@@ -88,6 +114,7 @@ class ExtractedPage:
     site_name: str | None = None
     visible_text: str = ""
     links: tuple[str, ...] = ()
+    blocks: tuple[Block, ...] = ()  # the visible lines not in `text`, in document order
 
 
 # --- parsing and reading elements -----------------------------------------------------------------
@@ -164,10 +191,11 @@ class LazyDocument:
 
 
 def extract_page(html: str | bytes, url: str | None = None) -> ExtractedPage:
-    """Another site's page to its main text, visible text, links and metadata."""
+    """Another site's page to its main text, the rest of its visible text, links and metadata."""
     text, tree = parse(html)
     doc = _trafilatura(text, url, precision=False)  # a copy missed costs more than chrome kept
-    visible = _visible_text(tree)
+    lines = _visible_lines(tree)
+    visible = "\n".join(line for _, line in lines)
     main = "\n\n".join(filter(None, map(clean, (getattr(doc, "text", None) or "").splitlines())))
     if not main and not visible:
         raise ExtractionError("no text found in the page")
@@ -180,6 +208,7 @@ def extract_page(html: str | bytes, url: str | None = None) -> ExtractedPage:
         site_name=clean(getattr(doc, "sitename", None)) or None,
         visible_text=visible,
         links=_links(tree, url),
+        blocks=_outside(lines, main) if main else (),
     )
 
 
@@ -188,19 +217,100 @@ def links_of(html: str | bytes, url: str | None = None) -> tuple[str, ...]:
     return _links(parse(html)[1], url)
 
 
-def _visible_text(tree: Any) -> str:
-    """The text of <body>, one line per block (scripts and styles are already gone)."""
+def _visible_lines(tree: Any) -> list[tuple[str, str]]:
+    """(kind, line) for each line of visible text in <body>, one line per block, in order.
+
+    Scripts and styles are already gone; hidden elements are skipped here (their tail is not
+    hidden: it belongs to the parent).
+    """
     body = tree.find("body")
     if body is None:
-        return ""
-    parts: list[str] = []
-    for event, element in lxml.etree.iterwalk(body, events=("start", "end")):
-        text = element.text if event == "start" else (element.tail if element is not body else None)
+        return []
+    lines = _Lines()
+    kinds = ["page"]
+    walker = lxml.etree.iterwalk(body, events=("start", "end"))
+    for event, element in walker:
         if element.tag in _BLOCK_TAGS:
-            parts.append("\n")
-        parts.append(_ASCII_SPACES.sub(" ", text or ""))  # newlines in the source are not breaks
-    lines = (clean(line) for line in "".join(parts).split("\n"))
-    return "\n".join(line for line in lines if line)
+            lines.end()
+        if event == "end":
+            kinds.pop()
+            lines.add(element.tail if element is not body else None, kinds[-1])
+        elif _hidden(element):
+            kinds.append(kinds[-1])
+            walker.skip_subtree()  # its "end" event still comes, and pops
+        else:
+            kinds.append(_kind(element, kinds[-1]))
+            lines.add(element.text, kinds[-1])
+    lines.end()
+    return lines.done
+
+
+class _Lines:
+    """Visible lines being assembled: each takes the kind of region its first text sits in."""
+
+    def __init__(self) -> None:
+        self.done: list[tuple[str, str]] = []
+        self._parts: list[str] = []
+        self._kind: str | None = None  # set by the line's first text that is not white space
+
+    def add(self, piece: str | None, kind: str) -> None:
+        if piece:
+            self._parts.append(_ASCII_SPACES.sub(" ", piece))  # newlines in the source are not breaks
+            if self._kind is None and piece.strip():
+                self._kind = kind
+
+    def end(self) -> None:
+        text = clean("".join(self._parts))
+        if text:
+            self.done.append((self._kind or "page", text))
+        self._parts.clear()
+        self._kind = None
+
+
+def _kind(element: Any, parent: str) -> str:
+    """The kind of region `element` starts, or its parent's."""
+    if not isinstance(element.tag, str):
+        return parent
+    names = f"{element.get('class') or ''} {element.get('id') or ''}".strip()
+    for kind, pattern in _KIND_WORDS if names else ():
+        if pattern.search(names):
+            return kind
+    return _KIND_TAGS.get(element.tag, parent)
+
+
+def _hidden(element: Any) -> bool:
+    """Whether the page hides `element` from its readers."""
+    if not isinstance(element.tag, str):
+        return False
+    # Not aria-hidden: it hides from screen readers only (icons, carousel slides), not from sight.
+    return element.get("hidden") is not None or bool(_HIDDEN_STYLE.search(element.get("style") or ""))
+
+
+def _outside(lines: list[tuple[str, str]], main: str) -> tuple[Block, ...]:
+    """The visible lines that the main text does not already hold, in document order.
+
+    A line is held when it is one of the main text's paragraphs, or when every run of
+    `_HELD_RUN` words in it is also in the main text (trafilatura sometimes joins or trims
+    blocks). Words are split on every space alike: trafilatura turns the no-break spaces of
+    French typography (« … », before : ; ! ?) into plain ones, the visible lines keep them.
+    Linear in the page's length, whatever the number of lines.
+    """
+    held = {tuple(paragraph.split()) for paragraph in main.split("\n\n")}
+    runs = set(_runs(main.split()))
+    return tuple(Block(kind, line) for kind, line in lines if not _held(line.split(), held, runs))
+
+
+_HELD_RUN = 6  # words
+
+
+def _runs(words: list[str]) -> Iterator[tuple[str, ...]]:
+    return zip(*(words[i:] for i in range(_HELD_RUN)), strict=False)
+
+
+def _held(words: list[str], paragraphs: set[tuple[str, ...]], runs: set[tuple[str, ...]]) -> bool:
+    if tuple(words) in paragraphs:
+        return True
+    return len(words) >= _HELD_RUN and all(run in runs for run in _runs(words))
 
 
 def _links(tree: Any, url: str | None) -> tuple[str, ...]:

@@ -180,8 +180,12 @@ class Capture:
     """The evidence of one fetch or one submitted file; written once, never rewritten.
 
     `warc_path` is relative to the evidence folder and `sha256` is the hash of that WARC file's
-    bytes. `text` is the extracted main text that was checked: match offsets into a page point
-    into it. `metadata` holds title, author, published date, site name, visible text and links.
+    bytes. `text` is the text that was checked: for a web page, its main text, then the rest of
+    its visible text (capture/page_text.py); match offsets into a page point into it. `metadata`
+    holds title, author, published date, site name, visible text and links, and for a web page
+    where the main text ends, the spans of the other lines and those set aside as boilerplate.
+    `host` and `line_keys` (the keys of its rest-of-page lines) let later captures of the same
+    host recognise boilerplate (capture/boilerplate.py).
     """
 
     sha256: str
@@ -200,3 +204,5 @@ class Capture:
     metadata: dict[str, Any] = field(default_factory=dict)
     article_id: int | None = None
     id: int | None = None
+    host: str | None = None
+    line_keys: bytes = b""  # little-endian uint64 keys of its rest-of-page lines

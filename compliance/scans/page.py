@@ -3,8 +3,9 @@
     PageJob ─► conditional GET (If-None-Match / If-Modified-Since) ─► 304: not_modified
             ─► SHA-256 of the body, the same as last time: unchanged
             ─► extract ─► older than the freshness window: stale
-            ─► capture (WARC) ─► check ─► findings, sightings and the page's outcome, in one
-               transaction (`checks.record`, exactly as `check --url` keeps them)
+            ─► capture (WARC; the whole visible page, boilerplate set aside) ─► check
+            ─► findings, sightings and the page's outcome, in one transaction (`checks.record`,
+               exactly as `check --url` keeps them)
 
 The scan runner calls it for each page; a Celery worker can call it unchanged with the same
 `PageJob` (it holds its own `Archive`). A 429 or 503 on a try that is not the last comes back
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from compliance.capture.captures import store_fetch
+from compliance.capture.captures import store_page
 from compliance.capture.documents import page_from_fetch
 from compliance.capture.fetch import FetchResult, Pace, fetch
+from compliance.capture.page_text import checked_text
 from compliance.checks import record, url_page
 from compliance.errors import ComplianceError, FetchFailed
 from compliance.records import PageStatus, ScanPage, ScanStep
@@ -91,11 +93,11 @@ def _checked(archive: Archive, job: PageJob, result: FetchResult, digest: str) -
     if not is_fresh(published, job.fresh_days, datetime.now(UTC)):
         return _stored(archive, job, _outcome(job, PageStatus.STALE, result, digest))
     settings, store = archive.settings, archive.store
-    capture = store_fetch(result, text, metadata, settings, store)
+    capture = store_page(result, text, metadata, settings, store)
     with _CHECKING:
-        matches = archive.check_text(text)
+        matches = archive.check_text(checked_text(capture.text, capture.metadata))
     step = ScanStep(job.scan_id, job.site_id, _outcome(job, PageStatus.FETCHED, result, digest))
-    report = record(store, settings, url_page(capture), text, matches, capture, step)
+    report = record(store, settings, url_page(capture), capture.text, matches, capture, step)
     found = tuple(r.finding_id for r in report.recorded)
     new = tuple(r.finding_id for r in report.recorded if r.new)
     return PageResult(ScanPage(job.url, PageStatus.FETCHED, findings=found, new_findings=new), links)

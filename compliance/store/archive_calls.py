@@ -153,6 +153,12 @@ class ArchiveCalls(Sessions):
             capture_id = captures.insert(session, row)
         return replace(capture, id=capture_id)
 
+    def host_line_keys(self, host: str, page_key: str, url: str, limit: int) -> list[bytes]:
+        """Line keys of the latest `limit` captures of `host` at other URLs, fetched before the
+        page `page_key` was first checked (compliance/capture/boilerplate.py)."""
+        with self._read() as session:
+            return captures.line_keys_before(session, host, page_key, url, limit)
+
     def get_capture(self, capture_id: int) -> Capture | None:
         """The capture with this id, or None."""
         with self._read() as session:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from compliance.errors import StorageError
 from compliance.records import Capture, CaptureKind
 from compliance.store.shared import chunks, utc
-from compliance.store.tables import CaptureRow
+from compliance.store.tables import CaptureRow, PageRow
 
 
 def new_row(capture: Capture) -> CaptureRow:
@@ -37,6 +37,8 @@ def new_row(capture: Capture) -> CaptureRow:
         text=capture.text,
         meta=dict(capture.metadata),
         article_id=capture.article_id,
+        host=capture.host,
+        line_keys=capture.line_keys or None,
     )
 
 
@@ -58,6 +60,8 @@ def _capture(row: CaptureRow) -> Capture:
         metadata=dict(row.meta),
         article_id=row.article_id,
         id=row.id,
+        host=row.host,
+        line_keys=row.line_keys or b"",
     )
 
 
@@ -91,3 +95,21 @@ def of_article(session: Session, article_id: int) -> list[Capture]:
     """The captures of one of our article pages, oldest first."""
     query = select(CaptureRow).where(CaptureRow.article_id == article_id).order_by(CaptureRow.id)
     return [_capture(row) for row in session.scalars(query)]
+
+
+def line_keys_before(session: Session, host: str, page_key: str, url: str, limit: int) -> list[bytes]:
+    """The line keys of the latest `limit` captures of `host` at other URLs than `url`.
+
+    Only captures fetched before the page (`page_key`, as `pages.key`) was first checked: what
+    was known of the host then, so re-checking a page judges its boilerplate as its first check
+    did (a finding never turns "gone" only because its copy was since seen on another page).
+    Both look-ups are index seeks (`pages.key`, `ix_captures_host_fetched`).
+    """
+    first_seen = session.scalar(select(PageRow.first_seen).where(PageRow.key == page_key))
+    query = select(CaptureRow.line_keys).where(
+        CaptureRow.host == host, CaptureRow.final_url != url, CaptureRow.line_keys.is_not(None)
+    )
+    if first_seen is not None:
+        query = query.where(CaptureRow.fetched_at < first_seen)
+    query = query.order_by(CaptureRow.fetched_at.desc()).limit(limit)
+    return [keys for keys in session.scalars(query) if keys]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, Text, text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from compliance.store.tables.base import Base, UTCDateTime
@@ -72,7 +72,7 @@ class CaptureRow(Base):
     """The evidence of one fetch or submitted file; append-only."""
 
     __tablename__ = "captures"
-    __table_args__ = ({"sqlite_autoincrement": True},)
+    __table_args__ = (Index("ix_captures_host_fetched", "host", "fetched_at"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     sha256: Mapped[str] = mapped_column(String(64), index=True)
@@ -90,6 +90,10 @@ class CaptureRow(Base):
     text: Mapped[str] = mapped_column(Text)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON)
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"), index=True)
+    # A web page's host and the keys of its rest-of-page lines (little-endian uint64): what the
+    # boilerplate of later pages of the same host is recognised by (capture/boilerplate.py).
+    host: Mapped[str | None] = mapped_column(String(255))
+    line_keys: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 # Core tables, for bulk inserts that the ORM would split by key set.
