@@ -32,6 +32,7 @@ from compliance.cli import (
     scan,
     serve,
     sites,
+    sweep,
     users,
 )
 
@@ -43,6 +44,7 @@ GROUPS = (
     partners,
     sites,
     scan,
+    sweep,
     cases,
     notices,
     users,
