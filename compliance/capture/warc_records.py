@@ -148,6 +148,9 @@ class _records:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: Any) -> None:
         if self.stream is not None:
             self.stream.close()
+        if isinstance(error, AttributeError | TypeError):
+            # warcio trips on a record whose headers stop short (a file cut inside them).
+            raise InputError(f"{self.path}: truncated or malformed record headers ({error})") from None
         if isinstance(error, ArchiveLoadFailed | zlib.error | EOFError | ValueError):
             message = " ".join(str(error).split())
             if "non-chunked gzip" in message:
