@@ -31,13 +31,14 @@ from compliance.records import PartState, RecordStatus
 from compliance.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-WORDS = (
+OUR_WORDS = (
     "le conseil municipal a voté mardi soir un budget consacré aux jardins partagés du quartier nord "
     "tandis que les associations de randonneurs réclament depuis des mois un balisage neuf des sentiers "
     "côtiers où les familles se promènent volontiers le dimanche après le marché aux poissons du vieux port "
     "la bibliothèque prolonge ses horaires pendant les vacances et propose des ateliers de lecture pour "
     "les enfants ainsi que des concerts de musique de chambre dans la cour de l'ancien couvent"
-).split()
+)
+WORDS = tuple(OUR_WORDS.split())
 
 
 def clean_text(seed: int, sentences: int = 8) -> str:
@@ -194,10 +195,11 @@ def test_each_matching_record_is_kept_byte_for_byte_as_evidence(
     [url] = write_warc(warc, {2: 3}, clean=2, gzipped=False)
     record = run(runner, str(warc))
     [finding_id] = record["new_findings"]
-    [(warc_path, sha256, final_url, offset)] = query(
+    [(warc_path, final_url, offset)] = query(
         database,
-        'SELECT c.warc_path, c.sha256, c.final_url, r."offset" FROM captures c'
-        f" JOIN findings f ON f.capture_id = c.id JOIN sweep_records r ON r.capture_id = c.id WHERE f.id = {finding_id}",
+        'SELECT c.warc_path, c.final_url, r."offset" FROM captures c'
+        " JOIN findings f ON f.capture_id = c.id JOIN sweep_records r ON r.capture_id = c.id"
+        f" WHERE f.id = {finding_id}",
     )
     assert final_url == url
     records = _records(Path(env["COMPLIANCE_EVIDENCE_DIR"]) / warc_path)
@@ -262,7 +264,7 @@ def test_a_record_without_text_fails_alone(env: dict[str, str], runner: CliRunne
     record = run(runner, str(warc))
     assert record["counts"] == {"checked": 0, "matched": 1, "failed": 1}
     [failure] = record["failures"]
-    assert failure["file"] == str(warc) and 0 < failure["offset"] and "no text" in failure["reason"]
+    assert failure["file"] == str(warc) and failure["offset"] > 0 and "no text" in failure["reason"]
 
 
 # --- bad files --------------------------------------------------------------------------------------
