@@ -48,7 +48,8 @@ def sweep(
     """Check every HTML response of WARC files (or text of WET files) against the archive.
 
     Findings are kept as a scan keeps them, each matching record kept as evidence. Run again on
-    the same files (or with --resume ID), an interrupted sweep goes on where it stopped.
+    the same files (or with --resume ID), an interrupted sweep goes on where it stopped; once a
+    sweep is complete, the same files are swept anew (after an ingest, say).
     """
     if bool(files) == (resume is not None):
         raise click.UsageError("name the WARC or WET files to sweep, or --resume ID, not both")
@@ -68,7 +69,7 @@ def _progress(wanted: bool) -> Iterator[Callable[[int, int], None] | None]:
     if not (wanted and sys.stderr.isatty()):
         yield None
         return
-    with click.progressbar(length=1, label="Sweeping", file=sys.stderr, show_pos=True, show_eta=True) as bar:
+    with click.progressbar(length=1, label="Sweeping", file=sys.stderr, show_pos=True, show_eta=False) as bar:
 
         def show(done: int, total: int) -> None:
             bar.length = max(total, 1)
@@ -88,8 +89,10 @@ def _summary(report: SweepReport) -> None:
         click.echo(f"  failed {path} @ {offset}: {reason}")
     if len(report.failures) > 20:
         click.echo(f"  … and {len(report.failures) - 20} more failure(s) (--json lists them all)")
-    for finding in report.new_findings:
+    for finding in report.new_findings[:20]:
         click.echo(f"new finding {finding}  (compliance findings show {finding})")
+    if len(report.new_findings) > 20:
+        click.echo(f"  … and {len(report.new_findings) - 20} more new finding(s) (--json lists them all)")
     pace = report.checked_now / report.seconds if report.seconds > 0 else 0.0
     click.echo(
         f"{len(report.new_findings)} new finding(s); {report.checked_now} page(s) checked now in "
