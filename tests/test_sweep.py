@@ -366,3 +366,20 @@ def _outcomes(database: str) -> int:
         return query(database, "SELECT COUNT(*) FROM sweep_records")[0][0]
     except sa.exc.OperationalError:  # the child has not created the tables yet
         return 0
+
+
+def test_a_complete_sweep_is_swept_anew_and_a_changed_file_is_refused(
+    env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    database = env["COMPLIANCE_DATABASE_URL"]
+    ingest_fixtures(database)
+    warc = tmp_path / "crawl.warc.gz"
+    write_warc(warc, {1: 2}, clean=3)
+    first = run(runner, str(warc))
+    second = run(runner, str(warc))  # complete: a new sweep, the copy seen again, not found anew
+    assert second["id"] != first["id"] and second["resumed"] is False
+    assert second["counts"] == first["counts"] and second["new_findings"] == []
+    assert query(database, "SELECT COUNT(*), COUNT(DISTINCT finding_id) FROM sightings") == [(2, 1)]
+    write_warc(warc, {2: 2}, clean=3)  # another crawl under the same name
+    changed = runner.invoke(main, ["sweep", "--resume", str(first["id"])])
+    assert changed.exit_code == 2 and "the file changed since the sweep was planned" in changed.output
