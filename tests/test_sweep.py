@@ -24,6 +24,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 from watched import copy_page
 
+from compliance.capture.warc_records import ranges, read_range, record_bytes
 from compliance.cli import main
 from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive
@@ -31,6 +32,7 @@ from compliance.records import PartState, RecordStatus
 from compliance.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+PAGES = "https://copies.example/page/"
 OUR_WORDS = (
     "le conseil municipal a voté mardi soir un budget consacré aux jardins partagés du quartier nord "
     "tandis que les associations de randonneurs réclament depuis des mois un balisage neuf des sentiers "
@@ -75,7 +77,7 @@ def write_warc(path: Path, copies: dict[int, int], clean: int, gzipped: bool = T
         writer = WARCWriter(out, gzip=gzipped)
         writer.write_record(writer.create_warcinfo_record(path.name, {"software": "test_sweep"}))
         for position in range(clean + len(copies)):
-            url = f"https://copies.example/page/{position}"
+            url = f"{PAGES}{position}"
             if position in copies:
                 index = copies[position]
                 html = copy_page(f"Copie {index}", bodies[index])
@@ -265,6 +267,27 @@ def test_a_record_without_text_fails_alone(env: dict[str, str], runner: CliRunne
     assert record["counts"] == {"checked": 0, "matched": 1, "failed": 1}
     [failure] = record["failures"]
     assert failure["file"] == str(warc) and failure["offset"] > 0 and "no text" in failure["reason"]
+
+
+@pytest.mark.parametrize("gzipped", [True, False], ids=["gzip-per-record", "uncompressed"])
+@pytest.mark.parametrize("per_part", [1, 3, 7, 100])
+def test_parts_cover_every_page_once_and_are_read_by_offset(
+    tmp_path: Path, gzipped: bool, per_part: int
+) -> None:
+    warc = tmp_path / "crawl.warc"
+    write_warc(warc, {2: 1, 5: 2}, clean=9, gzipped=gzipped)
+    parts = ranges(warc, per_part)
+    read = [r for part in parts for r in read_range(warc, part.start, part.end, limit=10**6)]
+    assert [part.records for part in parts] == [
+        len(list(read_range(warc, p.start, p.end, 10**6))) for p in parts
+    ]
+    assert all(part.records <= per_part for part in parts) and sum(p.records for p in parts) == 11
+    whole = {url: body for kind, url, body in _records(warc) if kind == "response" and url.startswith(PAGES)}
+    assert [r.url for r in read] == list(whole)  # each page once, in file order
+    assert all(r.body == whole[r.url] for r in read)
+    assert all(
+        record_bytes(warc, r.offset, r.length).startswith(b"\x1f\x8b" if gzipped else b"WARC/1") for r in read
+    )
 
 
 # --- bad files --------------------------------------------------------------------------------------
