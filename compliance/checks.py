@@ -55,6 +55,20 @@ def record(
 
     A scan passes its `step` (the page's outcome), stored in the same transaction as the findings.
     """
+    judged = judge_matches(store, settings, page, text, matches, capture)
+    stored, recorded, gone = store.record_check(page, text, judged, capture.id if capture else None, step)
+    return CheckReport(stored, text, tuple(recorded), tuple(gone), capture)
+
+
+def judge_matches(
+    store: Store,
+    settings: Settings,
+    page: PageRef,
+    text: str,
+    matches: list[Match],
+    capture: Capture | None = None,
+) -> list[Judged]:
+    """The policy's decision on each match of `page` (a sweep stores them with its own outcome)."""
     seen_at = datetime.now(UTC)
     since = seen_at - timedelta(days=settings.repeat_offender_days)
     copied = store.site_article_ids(page.domain, since) | {m.article.id for m in matches}
@@ -66,9 +80,7 @@ def record(
         site_articles=len(copied) if page.domain else 0,
     )
     partners = store.partners()
-    judged = [Judged(m, judge(m, context, settings, partners, m.article.source)) for m in matches]
-    stored, recorded, gone = store.record_check(page, text, judged, capture.id if capture else None, step)
-    return CheckReport(stored, text, tuple(recorded), tuple(gone), capture)
+    return [Judged(m, judge(m, context, settings, partners, m.article.source)) for m in matches]
 
 
 def _visible_text(capture: Capture | None) -> str | None:

@@ -30,11 +30,13 @@ from compliance.records import (
     Finding,
     FindingQuery,
     Partner,
+    PartResult,
     Recheck,
     ScanRecord,
     ScanReport,
     Site,
     SiteScans,
+    SweepReport,
 )
 
 if TYPE_CHECKING:
@@ -255,3 +257,35 @@ class ScanCalls(_Part):
         from compliance.scans.schedule import run_scheduler
 
         run_scheduler(self._archive())
+
+
+class SweepCalls(_Part):
+    """Bulk sweeps of WARC and WET files (compliance.sweeps)."""
+
+    def sweep(
+        self,
+        paths: Sequence[str | os.PathLike[str]] = (),
+        *,
+        resume: int | None = None,
+        jobs: int | None = None,
+        part_records: int | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SweepReport:
+        """Check every HTML page of the files (or resume sweep `resume`) across `jobs` processes."""
+        from compliance.sweeps.plan import PART_RECORDS
+        from compliance.sweeps.run import run_sweep
+
+        return run_sweep(
+            self._archive(),
+            [Path(path) for path in paths],
+            resume=resume,
+            jobs=jobs,
+            part_records=part_records or PART_RECORDS,
+            progress=progress,
+        )
+
+    def sweep_part(self, part_id: int, progress: Callable[[int], None] | None = None) -> PartResult:
+        """Run one part of a sweep (what a worker's task calls): its records not done yet."""
+        from compliance.sweeps.part import sweep_part
+
+        return sweep_part(self._archive(), part_id, progress)

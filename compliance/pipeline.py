@@ -9,7 +9,7 @@
     record: matches ─► findings and sightings (compliance/checks.py)
 
 `Archive` owns the store and the passage index for the CLI, the web app and the workers alike.
-Its thin calls into one area each (partners, cases, evidence, API keys and jobs, scans) are mixins
+Its thin calls into one area each (partners, cases, evidence, API keys and jobs, scans, sweeps) are mixins
 of compliance/facade.py; the dashboard's reads and reviews are those of compliance/review.py.
 """
 
@@ -30,7 +30,7 @@ from compliance.detect.align import align
 from compliance.detect.fingerprint import encode, fingerprint
 from compliance.detect.index import Decoded, PassageIndex
 from compliance.errors import InputError, RecordError
-from compliance.facade import ApiCalls, CaseServices, EvidenceCalls, PartnerCalls, ScanCalls
+from compliance.facade import ApiCalls, CaseServices, EvidenceCalls, PartnerCalls, ScanCalls, SweepCalls
 from compliance.ingest.limits import BATCH_CHARS, BATCH_RECORDS, check_article, size
 from compliance.ingest.our_pages import extract_article
 from compliance.ingest.readers import article_from_json, read_paths, read_text
@@ -60,7 +60,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 
 
-class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Reviewing):
+class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, SweepCalls, Reviewing):
     """Our articles, their fingerprints and the passage index, behind one object.
 
     Reviewing comes last: its stand-ins for what the other parts provide must not shadow them.

@@ -37,7 +37,7 @@ SEAMS = {
     "numpy": ("compliance/detect/", "compliance/records/articles.py", "compliance/pipeline.py"),
     "trafilatura": ("compliance/capture/html.py",),
     "lxml": ("compliance/capture/html.py",),
-    "warcio": ("compliance/capture/evidence.py",),
+    "warcio": ("compliance/capture/evidence.py", "compliance/capture/warc_records.py"),
     "pypdf": ("compliance/capture/documents.py",),
     "tld": ("compliance/policy/domains.py",),
     "jinja2": ("compliance/cases/notices.py", "compliance/cases/report.py"),

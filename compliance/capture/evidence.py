@@ -7,11 +7,16 @@ coding is kept), or one resource record for a submitted file. Record ids and dat
 the content, so the same capture always gives the same bytes, which evidence_folder.py keeps once,
 read-only, under their SHA-256: `<folder>/<2 hex>/<sha256>.warc.gz`.
 
-This is the only module that imports warcio.
+A record of someone else's WARC or WET file (a sweep, compliance.sweeps) is kept as it was found:
+our warcinfo record naming the file and the offset, then the record's own bytes, unchanged (its
+gzip member as stored; an uncompressed record is gzipped, its bytes inside untouched).
+
+This module writes WARCs; warc_records.py reads the files of others. No other module imports warcio.
 """
 
 from __future__ import annotations
 
+import gzip
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -31,6 +36,7 @@ from compliance.records import Capture, CaptureKind
 
 if TYPE_CHECKING:
     from compliance.capture.fetch import Exchange, FetchResult
+    from compliance.capture.warc_records import WarcRecord
 
 WARC_VERSION = "WARC/1.1"
 _IDS = uuid.UUID("5b0a3f4e-8f4c-4d7e-9a57-6c6f6d706c69")  # namespace of our record ids
@@ -280,6 +286,57 @@ def capture_from_file(
     )
 
 
+def capture_from_record(
+    record: WarcRecord,
+    stored: bytes,
+    source: str,
+    text: str,
+    metadata: Mapping[str, Any],
+    folder: Path,
+    tool_version: str = __version__,
+) -> Capture:
+    """Keep one record of another's WARC file (`stored`: its bytes as the file holds them) as a `Capture`."""
+    found = _warc_date(record.date)
+    records = _Records(found)
+    records.warcinfo(
+        tool_version,
+        {
+            "description": f"record of {record.url} found in a WARC file",
+            "source-file": source,
+            "source-offset": str(record.offset),
+            "source-length": str(record.length),
+            "source-record-sha256": sha256_hex(stored),
+        },
+    )
+    member = stored if stored.startswith(b"\x1f\x8b") else gzip.compress(stored, mtime=0)
+    digest, relative = keep(records.close() + member, folder)
+    return Capture(
+        sha256=digest,
+        warc_path=relative,
+        kind=CaptureKind.URL,
+        requested_url=record.url,
+        final_url=record.url,
+        redirects=(),
+        status=record.status,
+        headers={name: value for name, value in record.headers},
+        server_ip=record.ip,
+        fetched_at=found,
+        tool_version=tool_version,
+        content_type=record.content_type,
+        text=text,
+        metadata={**metadata, "warc_source": source, "warc_offset": record.offset},
+    )
+
+
+def _warc_date(value: str | None) -> datetime:
+    """A WARC-Date as an aware datetime; now when it is missing or unreadable."""
+    try:
+        parsed = datetime.fromisoformat((value or "").replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.now(UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 # --- reading ------------------------------------------------------------------------------------
 
 
@@ -290,6 +347,6 @@ def final_body(path: Path, limit: int) -> bytes:
     body = b""
     with path.open("rb") as stream:
         for record in ArchiveIterator(stream):
-            if record.rec_type in ("response", "resource"):
+            if record.rec_type in ("response", "resource", "conversion"):
                 body = record.content_stream().read(limit)
     return body

@@ -33,6 +33,7 @@ from compliance.cli import (
     scan,
     serve,
     sites,
+    sweep,
     users,
 )
 
@@ -44,6 +45,7 @@ GROUPS = (
     partners,
     sites,
     scan,
+    sweep,
     cases,
     notices,
     users,

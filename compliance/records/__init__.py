@@ -10,6 +10,7 @@ workflow    the legal workflow (compliance.cases): users, cases, notices, the au
 api         the JSON API: keys, background checks, finding listings
 inbox       the inbox and the dashboard: findings grouped by site, for the legal team
 scans       watched sites and their scans (compliance.scans)
+sweeps      bulk sweeps of WARC and WET files (compliance.sweeps)
 
 Each module's docstring says what each of its values is.
 """
@@ -76,6 +77,18 @@ from compliance.records.scans import (
     Site,
     SiteScan,
     SiteScans,
+)
+from compliance.records.sweeps import (
+    PartResult,
+    PartState,
+    RecordOutcome,
+    RecordStatus,
+    Sweep,
+    SweepPart,
+    SweepReport,
+    SweepState,
+    SweepStep,
+    WarcFile,
 )
 from compliance.records.workflow import (
     Action,
@@ -147,9 +160,13 @@ __all__ = [
     "PageKind",
     "PageRef",
     "PageStatus",
+    "PartResult",
+    "PartState",
     "Partner",
     "Passage",
     "Recheck",
+    "RecordOutcome",
+    "RecordStatus",
     "Recorded",
     "ReviewState",
     "Role",
@@ -169,7 +186,13 @@ __all__ = [
     "SiteScan",
     "SiteScans",
     "StoredFingerprint",
+    "Sweep",
+    "SweepPart",
+    "SweepReport",
+    "SweepState",
+    "SweepStep",
     "UpsertStatus",
     "User",
     "Verdict",
+    "WarcFile",
 ]

@@ -22,10 +22,12 @@
     ScanReport    ─► {sites, counts, failures, seconds, matches (each a Recorded + its url), alerts}
     ScanRecord    ─► {id, site, state, started_at, finished_at, reason, discovered, counts, failures, pages}
     alert digest  ─► {sent_at, min_severity, scans, count, findings (each a Recorded + url, site)}
+    SweepReport   ─► {id, state, resumed, files, records, done, counts, failures, new_findings, …}
 
 Each area has its module: checks (a check's pages, matches and findings), problems (errors),
 workflow (cases, notices, users, audit), api (articles, API keys, check jobs, finding listings),
-scans (sites and scans); common holds SCORE_DIGITS and the date helper they share.
+scans (sites and scans), sweeps (sweeps of WARC files); common holds SCORE_DIGITS and the date
+helper they share.
 
 DESIGN.md's "Contracts" pins these shapes; tests/test_shapes.py pins them here. Every value is a
 plain dict, list, str, int, float, bool or None, ready for `json.dumps`.
@@ -54,6 +56,7 @@ from .checks import (
 from .common import SCORE_DIGITS
 from .problems import problem
 from .scans import alert_digest, scan_page, scan_record, scan_report, site, site_scan
+from .sweeps import sweep_report
 from .workflow import audit_entry, case, case_event, chain_check, notice, pack_check, recheck, user
 
 __all__ = [
@@ -92,5 +95,6 @@ __all__ = [
     "sighting",
     "site",
     "site_scan",
+    "sweep_report",
     "user",
 ]

@@ -29,13 +29,15 @@ The package, one job a module:
     check_jobs.py      │ (URL checks run in the background)
     findings_query.py  │ (finding listings: filters and a cursor)
     sites.py           │ (watched sites and the lease of a running scan)
-    scans.py           ┘ (scans, each page's outcome, each watched page's last fetch)
+    scans.py           │ (scans, each page's outcome, each watched page's last fetch)
+    sweeps.py          ┘ (sweeps of WARC files, their parts, each record's outcome)
     sessions.py        `Sessions`: the engine, and the sessions each call opens (one transaction a call)
     archive_calls.py   ┐ `Store`'s calls, one mixin of `Sessions` per area, each call opening a
     findings_calls.py  │ `_read` or `_write` and delegating to the repositories: the archive;
     inbox_calls.py     │ findings, listings and partners; the inbox and reviews; the JSON API's
     api_calls.py       │ keys and background checks; watched sites and their scans
-    scans_calls.py     ┘
+    scans_calls.py     │
+    sweeps_calls.py    ┘ (and sweeps of WARC files)
     workflow.py        `WorkflowStore`: the workflow's calls, each change with its audit entry
     __init__.py        `Store`: the mixins joined, with failed sign-ins and the workflow
 
@@ -56,10 +58,11 @@ from compliance.store.findings_calls import FindingCalls
 from compliance.store.inbox_calls import InboxCalls
 from compliance.store.scans_calls import ScanCalls
 from compliance.store.shared import now
+from compliance.store.sweeps_calls import SweepCalls
 from compliance.store.workflow import WorkflowStore
 
 
-class Store(ArchiveCalls, FindingCalls, InboxCalls, ApiCalls, ScanCalls):
+class Store(ArchiveCalls, FindingCalls, InboxCalls, ApiCalls, ScanCalls, SweepCalls):
     """Articles, fingerprints and captures in one database; every write is one transaction."""
 
     @cached_property

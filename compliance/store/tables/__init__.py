@@ -7,6 +7,7 @@
                  sign-ins and the reviews of findings
     api.py       API keys and background check jobs
     scans.py     watched sites, their scans and pages, each watched page's last fetch
+    sweeps.py    sweeps of WARC and WET files, their files, parts and each record's outcome
 
 In: nothing. Out: `Base` (its metadata is what the migrations in `migrations/` must produce, a
 test compares them: this package imports every module, so the metadata holds every table) and
@@ -29,6 +30,7 @@ from compliance.store.tables.archive import (
 from compliance.store.tables.base import Base, UTCDateTime
 from compliance.store.tables.findings import FindingRow, PageRow, PartnerRow, SightingRow
 from compliance.store.tables.scans import ScanPageRow, ScanRow, SiteRow, WatchedPageRow
+from compliance.store.tables.sweeps import SweepFileRow, SweepPartRow, SweepRecordRow, SweepRow
 from compliance.store.tables.workflow import (
     AuditRow,
     CaseEventRow,
@@ -65,6 +67,10 @@ __all__ = [
     "ScanRow",
     "SightingRow",
     "SiteRow",
+    "SweepFileRow",
+    "SweepPartRow",
+    "SweepRecordRow",
+    "SweepRow",
     "UTCDateTime",
     "UserRow",
     "WatchedPageRow",
