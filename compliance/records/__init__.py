@@ -66,8 +66,11 @@ from compliance.records.inbox import (
     ReviewState,
 )
 from compliance.records.scans import (
+    LeadDone,
+    LeadState,
     PageStatus,
     Scan,
+    ScanLead,
     ScanPage,
     ScanRecord,
     ScanReport,
@@ -136,6 +139,8 @@ __all__ = [
     "IngestReport",
     "JobState",
     "Judged",
+    "LeadDone",
+    "LeadState",
     "Match",
     "Notice",
     "NoticeKind",
@@ -154,6 +159,7 @@ __all__ = [
     "ReviewState",
     "Role",
     "Scan",
+    "ScanLead",
     "ScanPage",
     "ScanRecord",
     "ScanReport",

@@ -6,7 +6,7 @@
     workflow.py  users, cases, their findings, history and notices, the audit log, failed
                  sign-ins and the reviews of findings
     api.py       API keys and background check jobs
-    scans.py     watched sites, their scans and pages, each watched page's last fetch
+    scans.py     watched sites, their scans, leads and pages, each watched page's last fetch
 
 In: nothing. Out: `Base` (its metadata is what the migrations in `migrations/` must produce, a
 test compares them: this package imports every module, so the metadata holds every table) and
@@ -20,7 +20,7 @@ from compliance.store.tables.api import ApiKeyRow, CheckJobRow
 from compliance.store.tables.archive import ARTICLES, FINGERPRINTS, ArticleRow, CaptureRow, FingerprintRow
 from compliance.store.tables.base import Base, UTCDateTime
 from compliance.store.tables.findings import FindingRow, PageRow, PartnerRow, SightingRow
-from compliance.store.tables.scans import ScanPageRow, ScanRow, SiteRow, WatchedPageRow
+from compliance.store.tables.scans import ScanLeadRow, ScanPageRow, ScanRow, SiteRow, WatchedPageRow
 from compliance.store.tables.workflow import (
     AuditRow,
     CaseEventRow,
@@ -51,6 +51,7 @@ __all__ = [
     "PageRow",
     "PartnerRow",
     "ReviewRow",
+    "ScanLeadRow",
     "ScanPageRow",
     "ScanRow",
     "SightingRow",

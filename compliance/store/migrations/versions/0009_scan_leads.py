@@ -1,0 +1,52 @@
+"""Scan leads: the page URLs a scan must visit, claimed one at a time by the workers.
+
+A lead is claimed with a conditional UPDATE and completed in the transaction that stores its
+page's outcome, so no page is visited twice by two workers and a restarted broker loses nothing:
+the database says what remains. `scans.leads_ready` marks a scan whose discovery is stored.
+
+Revision ID: 0009
+Revises: 0007
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | None = "0007"
+branch_labels: str | tuple[str, ...] | None = None
+depends_on: str | tuple[str, ...] | None = None
+
+UTC_DATETIME = sa.DateTime(timezone=True)
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("scans") as batch:
+        batch.add_column(sa.Column("leads_ready", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_table(
+        "scan_leads",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scan_id", sa.Integer(), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("depth", sa.Integer(), nullable=False),
+        sa.Column("published", UTC_DATETIME, nullable=True),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("claimed_by", sa.String(length=255), nullable=True),
+        sa.Column("claimed_until", UTC_DATETIME, nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["scan_id"], ["scans.id"], ondelete="CASCADE", name="fk_scan_leads_scan_id_scans"
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_scan_leads"),
+        sa.UniqueConstraint("scan_id", "url", name="uq_scan_leads_scan_url"),
+    )
+    op.create_index("ix_scan_leads_open", "scan_leads", ["scan_id", "state", "depth", "id"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_scan_leads_open", table_name="scan_leads")
+    op.drop_table("scan_leads")
+    with op.batch_alter_table("scans") as batch:
+        batch.drop_column("leads_ready")
