@@ -203,7 +203,8 @@ def scan_state(database: str) -> str | None:
 
 
 def wait_for_pages(fleet: Fleet, count: int) -> None:
-    until(lambda: pages_stored(fleet.database) >= count, 60, f"fewer than {count} pages stored:\n{fleet.logs()}")
+    failure = f"fewer than {count} pages stored:\n{fleet.logs()}"
+    until(lambda: pages_stored(fleet.database) >= count, 60, failure)
 
 
 def wait_complete(fleet: Fleet) -> None:
