@@ -111,11 +111,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def until(condition: Callable[[], bool], seconds: float, failure: str) -> None:
+def until(condition: Callable[[], bool], seconds: float, failure: str | Callable[[], str]) -> None:
+    """Wait for `condition`; AssertionError with `failure` (a message, or what makes it) after `seconds`."""
     deadline = time.monotonic() + seconds
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(failure)
+            raise AssertionError(failure() if callable(failure) else failure)
         time.sleep(0.1)
 
 
@@ -203,12 +204,12 @@ def scan_state(database: str) -> str | None:
 
 
 def wait_for_pages(fleet: Fleet, count: int) -> None:
-    failure = f"fewer than {count} pages stored:\n{fleet.logs()}"
+    failure = lambda: f"fewer than {count} pages stored:\n{fleet.logs()}"  # noqa: E731
     until(lambda: pages_stored(fleet.database) >= count, 60, failure)
 
 
 def wait_complete(fleet: Fleet) -> None:
-    until(lambda: scan_state(fleet.database) == "complete", DEADLINE, f"scan not complete:\n{fleet.logs()}")
+    until(lambda: scan_state(fleet.database) == "complete", DEADLINE, lambda: f"running:\n{fleet.logs()}")
 
 
 def assert_whole_scan(fleet: Fleet) -> None:
@@ -244,7 +245,7 @@ def test_a_worker_killed_mid_scan_loses_nothing_once_a_worker_starts_again(fleet
     fleet.site.routes[slow] = answer_slowly
     first = fleet.start_worker()
     fleet.run("scan", "--site", "copies", "--no-wait")
-    until(lambda: bool(fleet.site.requested(slow)), 60, f"{slow} never requested:\n{fleet.logs()}")
+    until(lambda: bool(fleet.site.requested(slow)), 60, lambda: f"{slow} never requested:\n{fleet.logs()}")
     stop(first, signal.SIGKILL)  # the worker and its child process, in the middle of a page
     assert first.returncode == -signal.SIGKILL
     assert 0 < pages_stored(fleet.database) < len(COPIES) + FILLERS  # killed halfway
