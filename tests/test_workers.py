@@ -134,9 +134,9 @@ def stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
 # --- fixtures ---------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def database(postgres_url: str) -> Iterator[str]:
-    """Our own PostgreSQL database, dropped after the test (its backends may be terminated)."""
+@pytest.fixture(scope="module")
+def own_database(postgres_url: str) -> Iterator[str]:
+    """Our own PostgreSQL database for this module (its backends are the ones we terminate)."""
     name = f"test_workers_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(postgres_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
@@ -146,6 +146,22 @@ def database(postgres_url: str) -> Iterator[str]:
     finally:
         with admin.connect() as connection:
             connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database(own_database: str) -> Iterator[str]:
+    """A fresh schema of our database for one test (creating a database costs a checkpoint)."""
+    schema = f"scan_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(own_database, pool_pre_ping=True)  # the test may terminate its connection
+    with admin.begin() as connection:
+        connection.execute(sa.schema.CreateSchema(schema))
+    try:
+        url = sa.make_url(own_database).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as connection:
+            connection.execute(sa.schema.DropSchema(schema, cascade=True))
         admin.dispose()
 
 

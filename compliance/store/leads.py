@@ -110,13 +110,18 @@ def complete(session: Session, scan_id: int, done: LeadDone) -> None:
         add(session, scan_id, [(link, None) for link in done.links], done.depth)
 
 
+def count_fetched(session: Session, scan_id: int, status: PageStatus) -> None:
+    """Count one more page against the scan's page limit, unless its outcome cost no request."""
+    if status not in UNFETCHED:
+        session.execute(update(ScanRow).where(ScanRow.id == scan_id).values(fetched=ScanRow.fetched + 1))
+
+
 def drop_past_limit(session: Session, scan_id: int, page_limit: int, at: datetime) -> bool:
-    """Drop the scan's claimable leads once `page_limit` pages were fetched; whether it was reached."""
-    fetched = session.scalar(
-        select(func.count())
-        .select_from(ScanPageRow)
-        .where(ScanPageRow.scan_id == scan_id, ScanPageRow.status.not_in(list(UNFETCHED)))
-    )
+    """Drop the scan's claimable leads once `page_limit` pages were fetched; whether it was reached.
+
+    Workers visiting pages at once may each fetch one page past the limit, never more.
+    """
+    fetched = session.scalar(select(ScanRow.fetched).where(ScanRow.id == scan_id))
     if (fetched or 0) < page_limit:
         return False
     session.execute(

@@ -48,6 +48,7 @@ def save_page(session: Session, step: ScanStep, at: datetime) -> None:
     page = step.page
     if step.done is not None:
         leads.complete(session, step.scan_id, step.done)
+    leads.count_fetched(session, step.scan_id, page.status)
     session.add(
         ScanPageRow(
             scan_id=step.scan_id,

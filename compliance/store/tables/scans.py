@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from compliance.store.tables.base import Base, UTCDateTime
@@ -46,6 +46,9 @@ class ScanRow(Base):
     # Discovery stored the seeds' leads (in one transaction with this flag): when no lead remains
     # open after that, the scan is complete.
     leads_ready: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Pages fetched so far (not stale nor blocked), counted with each outcome: the page limit's
+    # check costs one row, however large the scan.
+    fetched: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class ScanLeadRow(Base):

@@ -2,7 +2,9 @@
 
 A lead is claimed with a conditional UPDATE and completed in the transaction that stores its
 page's outcome, so no page is visited twice by two workers and a restarted broker loses nothing:
-the database says what remains. `scans.leads_ready` marks a scan whose discovery is stored.
+the database says what remains. `scans.leads_ready` marks a scan whose discovery is stored;
+`scans.fetched` counts its fetched pages for the page limit. A scan left running by the older
+runner has no leads: its discovery runs again, and the pages it has an outcome for are done.
 
 Revision ID: 0009
 Revises: 0007
@@ -25,6 +27,11 @@ UTC_DATETIME = sa.DateTime(timezone=True)
 def upgrade() -> None:
     with op.batch_alter_table("scans") as batch:
         batch.add_column(sa.Column("leads_ready", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch.add_column(sa.Column("fetched", sa.Integer(), server_default=sa.text("0"), nullable=False))
+    op.execute(
+        "UPDATE scans SET fetched = (SELECT COUNT(*) FROM scan_pages p WHERE p.scan_id = scans.id"
+        " AND p.status NOT IN ('stale', 'blocked_by_robots'))"
+    )
     op.create_table(
         "scan_leads",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -49,4 +56,5 @@ def downgrade() -> None:
     op.drop_index("ix_scan_leads_open", table_name="scan_leads")
     op.drop_table("scan_leads")
     with op.batch_alter_table("scans") as batch:
+        batch.drop_column("fetched")
         batch.drop_column("leads_ready")
