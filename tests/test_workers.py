@@ -10,6 +10,7 @@ COMPLIANCE_TEST_REDIS_URL is set (and always under CI) and need COMPLIANCE_TEST_
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -316,3 +317,19 @@ def test_terminated_postgresql_backends_are_reconnected_and_the_scan_finishes(fl
     wait_complete(fleet)
     assert worker.poll() is None
     assert_whole_scan(fleet)
+
+
+def test_two_workers_keep_one_pace_per_host(fleet: Fleet) -> None:
+    """The site's delay holds between any two requests, whichever worker process sends them."""
+    fleet.start_worker()
+    fleet.start_worker()
+    fleet.run("scan", "--site", "copies", "--no-wait")
+    wait_complete(fleet)
+    assert_whole_scan(fleet)
+    busy = [log.read_text().count("fetched'") for log in sorted(fleet.folder.glob("worker-*.log"))]
+    assert len(busy) == 2 and all(busy), busy  # both workers visited pages
+    starts = sorted(hit.at for hit in fleet.site.log)
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
+    # Arrival times carry the scheduler's jitter on a loaded machine; two unpaced workers send
+    # requests milliseconds apart, far below this bound.
+    assert len(gaps) >= len(COPIES) + FILLERS and min(gaps) >= DELAY - 0.05, sorted(gaps)[:5]

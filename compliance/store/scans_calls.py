@@ -6,11 +6,12 @@ Each call opens one `_read` or `_write` (`sessions.py`) and delegates to the rep
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from compliance.records import Scan, ScanLead, ScanPage, ScanRecord, ScanState, ScanStep, Site
-from compliance.store import leads, scans, sites
+from compliance.store import leads, paces, scans, sites
 from compliance.store.sessions import Sessions
 from compliance.store.shared import now
 
@@ -173,3 +174,15 @@ class ScanCalls(Sessions):
         """Complete the scan if no lead remains open; True for the one call that completed it."""
         with self._write() as session:
             return leads.finish_if_done(session, scan_id, now())
+
+    # --- One pace per host for every worker process (`paces`) ---
+
+    def book_host(self, host: str, delay: float) -> float:
+        """Book the host's next request, `delay` after the previous one; seconds to wait for it."""
+        with self._write() as session:
+            return paces.book(session, host, delay, time.time())
+
+    def hold_host(self, host: str, seconds: float) -> None:
+        """No request to the host for `seconds` (a 429 or 503), whichever worker asks next."""
+        with self._write() as session:
+            paces.hold(session, host, seconds, time.time())

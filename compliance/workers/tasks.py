@@ -46,7 +46,7 @@ _state = threading.local()
 _polite: OrderedDict[int, Polite] = OrderedDict()
 _sites: dict[int, Site] = {}
 _lock = threading.Lock()
-_hosts: list[Hosts] = []  # one pace per host for every scan this process runs
+_hosts: list[Hosts] = []  # one pace per host for every scan, shared with the other workers
 
 
 def archive() -> Archive:
@@ -61,12 +61,12 @@ def archive() -> Archive:
 
 def polite(scan_id: int) -> Polite:
     """The politeness of one scan in this process: one pace per host, robots.txt read once."""
-    from compliance.scans.politeness import Hosts, Robots
+    from compliance.scans.politeness import Robots, SharedHosts
     from compliance.scans.steps import Polite
 
     with _lock:
         if not _hosts:
-            _hosts.append(Hosts())
+            _hosts.append(SharedHosts(archive().store))  # one pace per host across the workers
         if scan_id not in _polite:
             _polite[scan_id] = Polite(_hosts[0], Robots(settings(), _hosts[0]))
             while len(_polite) > POLITE_SCANS:

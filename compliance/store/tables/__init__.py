@@ -20,7 +20,14 @@ from compliance.store.tables.api import ApiKeyRow, CheckJobRow
 from compliance.store.tables.archive import ARTICLES, FINGERPRINTS, ArticleRow, CaptureRow, FingerprintRow
 from compliance.store.tables.base import Base, UTCDateTime
 from compliance.store.tables.findings import FindingRow, PageRow, PartnerRow, SightingRow
-from compliance.store.tables.scans import ScanLeadRow, ScanPageRow, ScanRow, SiteRow, WatchedPageRow
+from compliance.store.tables.scans import (
+    HostPaceRow,
+    ScanLeadRow,
+    ScanPageRow,
+    ScanRow,
+    SiteRow,
+    WatchedPageRow,
+)
 from compliance.store.tables.workflow import (
     AuditRow,
     CaseEventRow,
@@ -46,6 +53,7 @@ __all__ = [
     "CheckJobRow",
     "FindingRow",
     "FingerprintRow",
+    "HostPaceRow",
     "LoginRow",
     "NoticeRow",
     "PageRow",

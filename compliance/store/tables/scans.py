@@ -100,3 +100,12 @@ class WatchedPageRow(Base):
     last_modified: Mapped[str | None] = mapped_column(Text)
     content_hash: Mapped[str | None] = mapped_column(String(64))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class HostPaceRow(Base):
+    """When the next request to a host (and port) may start, shared by every worker process."""
+
+    __tablename__ = "host_paces"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    next_at: Mapped[float]  # seconds since the epoch, by the workers' (synchronised) clocks

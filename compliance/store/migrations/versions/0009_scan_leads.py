@@ -5,6 +5,7 @@ page's outcome, so no page is visited twice by two workers and a restarted broke
 the database says what remains. `scans.leads_ready` marks a scan whose discovery is stored;
 `scans.fetched` counts its fetched pages for the page limit. A scan left running by the older
 runner has no leads: its discovery runs again, and the pages it has an outcome for are done.
+`host_paces` holds when each host may next be asked, so workers on many processes keep one pace.
 
 Revision ID: 0009
 Revises: 0007
@@ -50,9 +51,16 @@ def upgrade() -> None:
         sa.UniqueConstraint("scan_id", "url", name="uq_scan_leads_scan_url"),
     )
     op.create_index("ix_scan_leads_open", "scan_leads", ["scan_id", "state", "depth", "id"])
+    op.create_table(
+        "host_paces",
+        sa.Column("host", sa.String(length=255), nullable=False),
+        sa.Column("next_at", sa.Double(), nullable=False),
+        sa.PrimaryKeyConstraint("host", name="pk_host_paces"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("host_paces")
     op.drop_index("ix_scan_leads_open", table_name="scan_leads")
     op.drop_table("scan_leads")
     with op.batch_alter_table("scans") as batch:
