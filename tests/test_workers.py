@@ -11,6 +11,7 @@ COMPLIANCE_TEST_REDIS_URL is set (and always under CI) and need COMPLIANCE_TEST_
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import signal
 import socket
@@ -24,10 +25,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from conftest import redis_problem
 from factories import fixture_bodies
 from watched import OWN_WORDS, WatchedSite, copy_page, serve_watched
 
+from compliance.cli import main
 from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive
 from compliance.records import Site
@@ -333,3 +336,45 @@ def test_two_workers_keep_one_pace_per_host(fleet: Fleet) -> None:
     # Arrival times carry the scheduler's jitter on a loaded machine; two unpaced workers send
     # requests milliseconds apart, far below this bound.
     assert len(gaps) >= len(COPIES) + FILLERS and min(gaps) >= DELAY - 0.05, sorted(gaps)[:5]
+
+
+# --- without a broker ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("broker", "message"),
+    [
+        pytest.param("", "no broker: set COMPLIANCE_BROKER_URL", id="unset"),
+        pytest.param(
+            "http://127.0.0.1:6379", "broker_url must be a redis:// or amqp:// URL", id="wrong-scheme"
+        ),
+    ],
+)
+def test_a_worker_without_a_usable_broker_is_a_one_line_error(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, broker: str, message: str
+) -> None:
+    monkeypatch.setenv("COMPLIANCE_BROKER_URL", broker)
+    result = CliRunner().invoke(main, ["worker"])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"compliance: error: {message}") and result.output.count("\n") == 1
+
+
+def test_scan_resume_without_a_broker_finishes_the_running_scan_here(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with serve_watched() as site:
+        copy_site(site)
+        monkeypatch.setenv("COMPLIANCE_FETCH_ALLOW_HOSTS", f"127.0.0.1:{site.port}")
+        with Archive(Settings.from_env()) as archive:
+            assert archive.ingest(read_paths([ROOT / "fixtures" / "archive"], archive.settings)).failed == 0
+            stored = archive.add_site(Site("copies", (site.url + "/",), delay=0))
+            assert stored.id is not None
+            scan, _ = archive.store.open_scan(stored.id)  # as a killed process leaves it: running
+        runner = CliRunner()
+        result = runner.invoke(main, ["scan", "--resume", "--json"])
+    assert result.exit_code == 0, result.output
+    [done] = json.loads(result.output)["sites"]
+    assert done["scan"] == scan.id and done["resumed"] is True and done["state"] == "complete"
+    assert done["counts"]["fetched"] == len(COPIES) + FILLERS and done["counts"]["matched"] == len(COPIES)
+    again = runner.invoke(main, ["scan", "--resume"])
+    assert again.exit_code == 0 and again.output == "no scan left running\n"

@@ -53,6 +53,9 @@ def scan(names: tuple[str, ...], due: bool, as_json: bool, resume: bool, no_wait
             if not isinstance(resumed, ScanReport):
                 _resumed(resumed, as_json)
                 return
+            if not resumed.sites and not as_json:
+                click.echo("no scan left running")
+                return
             report = resumed
         else:
             report = archive.scan(names, due=due, progress=progress, wait=not no_wait)
