@@ -21,7 +21,7 @@ import logging
 import threading
 from collections import OrderedDict
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from celery import Task
@@ -88,8 +88,9 @@ def site_of_scan(scan_id: int) -> Site:
 @app.task(
     name="compliance.scan_site", autoretry_for=RETRIED, retry_backoff=True, retry_backoff_max=BACK_OFF_MAX
 )
-def scan_site(name: str) -> str:
-    """Start (or resume) the scan of the site called `name` and queue its open leads."""
+def scan_site(name: str, scan_id: int | None = None) -> str:
+    """Start (or resume) the scan of the site called `name` and queue its open leads; with
+    `scan_id`, only finish that scan's discovery (`resume`), never start a new scan."""
     from compliance.scans.steps import SiteFailed, discover
 
     store = archive().store
@@ -97,11 +98,16 @@ def scan_site(name: str) -> str:
     if site is None or site.id is None:
         return f"no site called {name!r}"
     owner = f"discovery:{scan_site.request.id}"
-    until = datetime.now(UTC).timestamp() + settings().task_time_limit + CLAIM_MARGIN
-    if not store.acquire_lease(site.id, owner, datetime.fromtimestamp(until, UTC)):
+    hold = settings().task_time_limit + CLAIM_MARGIN
+    if not store.acquire_lease(site.id, owner, datetime.now(UTC) + timedelta(seconds=hold)):
+        if scan_id is not None:  # a dead discovery's lease lapses: look again then
+            scan_site.apply_async((name, scan_id), countdown=hold)
         return f"{name}: another scan holds the site"
     try:
-        scan, _ = store.open_scan(site.id)
+        found = store.get_scan(scan_id) if scan_id is not None else None
+        if scan_id is not None and (found is None or found.state != ScanState.RUNNING):
+            return f"{name}: scan {scan_id} has ended"
+        scan = found or store.open_scan(site.id)[0]
         if not scan.leads_ready:
             try:
                 discover(archive(), site, scan.id, polite(scan.id))
@@ -241,7 +247,7 @@ def resume(where: Archive, names: list[str] | None = None) -> dict[str, int]:
     queued: dict[str, int] = {}
     for scan in store.running_scans(site_ids):
         if not scan.leads_ready:
-            scan_site.delay(scan.site)
+            scan_site.delay(scan.site, scan.id)
             queued[f"{scan.site} (scan {scan.id}, discovery)"] = 1
         elif store.finish_scan_if_done(scan.id):
             alert_scan.delay(scan.id)
