@@ -5,6 +5,7 @@ by an owner who lost the claim stores nothing; the scan completes once, when no 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from compliance.store import Store
 
 
 @pytest.fixture
-def store(database_url: str) -> Store:
+def store(database_url: str) -> Iterator[Store]:
     with Store(Settings(database_url=database_url)) as opened:
         yield opened
 
