@@ -196,6 +196,21 @@ def embedded(bench: Bench, name: str) -> tuple[float, int, float, float]:
         return seconds, report.sites[0].counts["fetched"], own, pg_cpu
 
 
+def fsync_ms(folder: Path, times: int = 40) -> float:
+    """Median milliseconds to write and fsync 20 KB (a WARC's size) in `folder`: the disk's latency."""
+    spent = []
+    for n in range(times):
+        path = folder / f"probe-{n}"
+        start = time.perf_counter()
+        with path.open("wb") as handle:
+            handle.write(os.urandom(20_000))
+            handle.flush()
+            os.fsync(handle.fileno())
+        spent.append((time.perf_counter() - start) * 1000)
+        path.unlink()
+    return statistics.median(spent)
+
+
 def prepare(database: str, folder: Path) -> None:
     settings = Settings(
         database_url=database, index_dir=str(folder / "index"), evidence_dir=str(folder / "ev")
@@ -212,7 +227,8 @@ def measure(bench: Bench, pages: int) -> list[list[str]]:
     seconds, fetched, own_cpu, pg_cpu = embedded(bench, "embedded")
     reference = fetched / seconds
     rows.append(["embedded (in-process, no broker)", str(fetched), f"{seconds:.1f}", f"{reference:.1f}",
-                 "1.00x", f"{own_cpu:.1f} s (the scanning process)", f"{pg_cpu:.1f} s", "-"])  # fmt: skip
+                 "1.00x", f"{own_cpu:.1f} s (the scanning process)", f"{pg_cpu:.1f} s", "-",
+                 f"{(own_cpu + pg_cpu) / seconds:.2f}"])  # fmt: skip
     for count in WORKERS:
         bench.start_workers(count)
         bench.site(f"warm{count}", WARM_UP_PAGES * count)
@@ -230,7 +246,8 @@ def measure(bench: Bench, pages: int) -> list[list[str]]:
         rate = fetched / seconds
         rows.append([f"{count} worker(s)", str(fetched), f"{seconds:.1f}", f"{rate:.1f}",
                      f"{rate / reference:.2f}x", f"{workers_cpu:.1f} s", f"{pg_cpu:.1f} s",
-                     f"{redis_cpu:.2f} s ({redis_cpu / seconds:.1%} of a core)"])  # fmt: skip
+                     f"{redis_cpu:.2f} s ({redis_cpu / seconds:.1%} of a core)",
+                     f"{(workers_cpu + pg_cpu + redis_cpu) / seconds:.2f}"])  # fmt: skip
         bench.stop_workers()
     return rows
 
@@ -254,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with tempfile.TemporaryDirectory() as folder:
             prepare(database, Path(folder))
+            fsync = fsync_ms(Path(folder))
             bench = Bench(database, Path(folder), port.value)
             try:
                 rows = measure(bench, args.pages)
@@ -271,7 +289,9 @@ def main(argv: list[str] | None = None) -> None:
         "own redis-server 7 (no persistence); each worker a `compliance worker` (1 process, prefork), "
         f"warmed up with {WARM_UP_PAGES} pages per worker before timing; delay 0",
         "time: from `Archive.scan` sending the scan to its end in the database (polled every 0.5 s);"
-        " CPU seconds from /proc during the timed scan",
+        " CPU seconds from /proc during the timed scan; cores busy = all that CPU / the run's seconds;"
+        " one run each (not a median)",
+        f"the disk: writing and fsyncing 20 KB took {fsync:.1f} ms (median of 40) in the run's folder",
     ]
     print(header("Scan throughput with Celery workers", "worker_bench.py", notes))
     print(
@@ -284,7 +304,8 @@ def main(argv: list[str] | None = None) -> None:
                 "vs embedded",
                 "workers' CPU",
                 "PostgreSQL CPU",
-                "redis CPU",
+                "Redis CPU",
+                "cores busy",
             ],
             rows,
         )
