@@ -14,6 +14,7 @@ ComplianceError                    exit 1   500  internal
  │                                                               connection error, 5xx, 429
  ├── ExtractionError               exit 2   422  no-text         fetched, but no text could be taken
  ├── StorageError                  exit 1   503  storage         the database or the index failed
+ ├── ClaimLost                     exit 1   409  claim-lost      another worker took the scan's page over
  └── RequestError                  exit 2   400  bad-request     an HTTP request the API cannot serve
       ├── Unauthorized             exit 2   401  unauthorized    no API key, or an unknown or revoked one
       ├── Forbidden                exit 2   403  forbidden       the key lacks the scope
@@ -142,6 +143,14 @@ class StorageError(ComplianceError):
     http_status = 503
     problem = "storage"
     title = "Storage unavailable"
+
+
+class ClaimLost(ComplianceError):
+    """A worker's claim on a scan's page lapsed and another took it: its result is not stored."""
+
+    http_status = 409
+    problem = "claim-lost"
+    title = "Claim lost"
 
 
 class RequestError(ComplianceError):

@@ -239,9 +239,17 @@ class ScanCalls(_Part):
         return found
 
     def scan(
-        self, names: Sequence[str] = (), due: bool = False, progress: Callable[[str, str], None] | None = None
+        self,
+        names: Sequence[str] = (),
+        due: bool = False,
+        progress: Callable[[str, str], None] | None = None,
+        wait: bool = True,
     ) -> ScanReport:
-        """Scan the named sites (all of them if none), only those due with `due`; alerts sent after."""
+        """Scan the named sites (all of them if none), only those due with `due`; alerts sent after.
+
+        With a broker (COMPLIANCE_BROKER_URL) the workers scan, and with `wait` the report is read
+        from the database once every scan has ended; without one, this process scans.
+        """
         from compliance.scans.run import due_sites, run_scans
 
         chosen = [self.site(name) for name in dict.fromkeys(names)] or self.sites()
@@ -250,7 +258,27 @@ class ScanCalls(_Part):
             chosen = [site for site in chosen if site.name in ready]
         elif not chosen:
             raise InputError("no watched site: add one with `compliance sites add NAME --seed URL`")
+        if self.settings.broker_url:
+            from compliance.workers import dispatch
+
+            return dispatch.scan(self._archive(), chosen, wait, progress)
         return run_scans(self._archive(), chosen, progress)
+
+    def resume_scans(
+        self, names: Sequence[str] = (), progress: Callable[[str, str], None] | None = None
+    ) -> dict[str, int] | ScanReport:
+        """What the database says remains of the running scans: sent to the workers again (scan →
+        tasks sent) with a broker; without one, scanned here (the sites' running scans resumed)."""
+        from compliance.scans.run import run_scans
+
+        chosen = [self.site(name) for name in dict.fromkeys(names)]
+        if self.settings.broker_url:
+            from compliance.workers import dispatch
+
+            return dispatch.resume(self._archive(), [site.name for site in chosen] or None)
+        ids = [site.id for site in chosen if site.id is not None] if chosen else None
+        running = {scan.site for scan in self.store.running_scans(ids)}
+        return run_scans(self._archive(), [site for site in self.sites() if site.name in running], progress)
 
     def run_scheduler(self) -> None:
         """Scan every watched site on its schedule, in this process, until interrupted."""

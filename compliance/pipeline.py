@@ -274,6 +274,19 @@ def _batches(items: Iterable[Record]) -> Iterator[list[Record]]:
         yield batch
 
 
+def run_worker(settings: Settings, concurrency: int | None = None, name: str | None = None) -> None:
+    """Run one Celery worker until stopped (`compliance worker`); the database is migrated first.
+
+    The worker's processes each open their own Archive: none is held here across their fork.
+    """
+    from compliance.workers.app import configure
+    from compliance.workers.app import run_worker as run
+
+    configure(settings)  # ConfigurationError without a broker, before anything starts
+    Store(settings).close()  # the schema brought up to date once, by this process
+    run(settings, concurrency, name)
+
+
 def verify_pack(path: str | os.PathLike[str]) -> PackCheck:
     """Check an evidence pack by itself (no database): every file against its manifest."""
     from compliance.cases.packs import verify_pack as verify

@@ -131,6 +131,12 @@ class Settings:
     smtp_user: str = ""
     smtp_password: str = ""
     smtp_from: str = "compliance@localhost"
+    # Celery workers (compliance.workers). Empty broker_url: the embedded default, scans in-process.
+    broker_url: str = ""  # e.g. redis://127.0.0.1:6379/0: scans, re-checks and alerts become tasks
+    task_time_limit: float = 300.0  # seconds a task may run before its worker process is replaced
+    visibility_timeout: float = 3600.0  # a task unacknowledged this long is delivered again (> limit)
+    task_retries: int = 8  # tries of a task after a database or broker failure, with back-off
+    worker_concurrency: int = 1  # processes of one `compliance worker`
 
     def __post_init__(self) -> None:
         positive = (
@@ -178,6 +184,7 @@ class Settings:
         if any(not isinstance(d, int) or d < 1 for d in days) or list(days) != sorted(set(days)):
             raise ConfigurationError(f"recheck_days must be increasing positive integers, got {days!r}")
         self._check_scans()
+        self._check_workers()
         if not self.database_url:
             raise ConfigurationError("database_url must not be empty")
         if self.index_refresh < 0:
@@ -246,6 +253,22 @@ class Settings:
             raise ConfigurationError(f"{choices}, got {self.smtp_security!r}")
         if self.alert_webhook_url and not self.alert_webhook_secret:
             raise ConfigurationError("alert_webhook_url needs alert_webhook_secret: the digest is signed")
+
+    def _check_workers(self) -> None:
+        for name in ("task_retries", "worker_concurrency"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < (0 if name == "task_retries" else 1):
+                raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+        if not self.task_time_limit > 0:
+            raise ConfigurationError(f"task_time_limit must be positive, got {self.task_time_limit!r}")
+        if not self.visibility_timeout > self.task_time_limit:
+            raise ConfigurationError(
+                f"visibility_timeout ({self.visibility_timeout:g}s) must be longer than task_time_limit "
+                f"({self.task_time_limit:g}s): a task still running would be delivered to a second worker"
+            )
+        if self.broker_url and not self.broker_url.startswith(("redis://", "rediss://", "amqp://")):
+            scheme = self.broker_url.split(":")[0]
+            raise ConfigurationError(f"broker_url must be a redis:// or amqp:// URL, got {scheme!r}")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -53,6 +53,7 @@ SEAMS = {
     "defusedxml": ("compliance/scans/discovery.py",),
     "courlan": ("compliance/scans/discovery.py",),
     "apscheduler": ("compliance/scans/schedule.py",),
+    "celery": ("compliance/workers/",),
 }
 # The detection engine: text in, passages and scores out; it knows nothing of where text comes from.
 DETECT_MUST_NOT_IMPORT = (

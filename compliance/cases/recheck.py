@@ -51,9 +51,18 @@ def recheck_due(archive: Archive, now: datetime, actor: Actor | None = None) -> 
     """Re-check every case that is due at `now`; what each page showed."""
     actor = actor or SYSTEM
     require(actor, Action.RECHECK)
+    results: list[Recheck] = []
+    for case_id, passed in due_rechecks(archive, now):
+        results += recheck_case(archive, case_id, actor, passed)
+    return results
+
+
+def due_rechecks(archive: Archive, now: datetime) -> list[tuple[int, int]]:
+    """(case id, re-checks passed) of every case whose next re-check is due at `now` (the workers
+    send one task each)."""
     days = archive.settings.recheck_days
     states = RECHECKED | {CaseState.CLOSED}
-    results: list[Recheck] = []
+    due: list[tuple[int, int]] = []
     for listed in archive.store.workflow.due_cases(states, now - timedelta(days=days[0])):
         passed = steps_passed(listed, now, days)
         case = archive.store.workflow.case(listed.id)
@@ -61,8 +70,8 @@ def recheck_due(archive: Archive, now: datetime, actor: Actor | None = None) -> 
             case.state == CaseState.CLOSED and closed_from(case) != CaseState.REMOVED
         ):
             continue
-        results += recheck_case(archive, case.id, actor, passed)
-    return results
+        due.append((case.id, passed))
+    return due
 
 
 def recheck_case(archive: Archive, case_id: int, actor: Actor, passed: int | None = None) -> list[Recheck]:

@@ -1,7 +1,13 @@
-"""`compliance scan` and `compliance scheduler`: watched sites scanned now, or on their schedules.
+"""`compliance scan`, `compliance scheduler` and `compliance worker`: watched sites scanned now,
+on their schedules, or by Celery workers.
 
     scan [--site NAME…] [--due] [--json] ─► Archive.scan ─► a summary, or the scan record as JSON
+    scan --resume [--site NAME…]          ─► Archive.resume_scans: what the database says remains
     scheduler                             ─► Archive.run_scheduler (until interrupted)
+    worker [--concurrency N]              ─► pipeline.run_worker: one Celery worker (needs a broker)
+
+With COMPLIANCE_BROKER_URL set, `scan` sends the work to the workers and waits for it to end
+(`--no-wait`: only sends it); without it, `scan` does the work in its own process.
 
 The scan record (`shapes.scan_report`) holds the counts per page status, the failures with their
 reasons, the time taken and the matches this scan found for the first time, each as `check
@@ -19,7 +25,7 @@ import click
 from compliance import shapes
 from compliance.cli import output
 from compliance.cli.fingerprints import bring_up_to_date
-from compliance.pipeline import Archive
+from compliance.pipeline import Archive, run_worker
 from compliance.records import ScanReport
 from compliance.settings import Settings
 
@@ -28,11 +34,33 @@ from compliance.settings import Settings
 @click.option("--site", "names", multiple=True, metavar="NAME", help="A site to scan; repeat for several.")
 @click.option("--due", is_flag=True, help="Only the sites whose schedule says so (for cron).")
 @click.option("--json", "as_json", is_flag=True, help="Print the scan record as JSON.")
-def scan(names: tuple[str, ...], due: bool, as_json: bool) -> None:
-    """Scan watched sites (all of them unless --site) and keep what they copied as findings."""
+@click.option(
+    "--resume",
+    is_flag=True,
+    help="Finish the scans left running (a killed process, a restarted broker): with workers, send "
+    "again what the database says remains; without, scan it here.",
+)
+@click.option("--no-wait", is_flag=True, help="With workers: send the scans and return at once.")
+def scan(names: tuple[str, ...], due: bool, as_json: bool, resume: bool, no_wait: bool) -> None:
+    """Scan watched sites (all of them unless --site) and keep what they copied as findings.
+
+    With COMPLIANCE_BROKER_URL set, Celery workers (`compliance worker`) do the work.
+    """
+    if resume and due:
+        raise click.UsageError("--resume and --due do not go together")
     with Archive(Settings.from_env()) as archive, _progress(not as_json) as progress:
         bring_up_to_date(archive)
-        report = archive.scan(names, due=due, progress=progress)
+        if resume:
+            resumed = archive.resume_scans(names, progress=progress)
+            if not isinstance(resumed, ScanReport):
+                _resumed(resumed, as_json)
+                return
+            if not resumed.sites and not as_json:
+                click.echo("no scan left running")
+                return
+            report = resumed
+        else:
+            report = archive.scan(names, due=due, progress=progress, wait=not no_wait)
     if as_json:
         output.print_json(shapes.scan_report(report))
     else:
@@ -49,6 +77,27 @@ def scheduler() -> None:
             archive.run_scheduler()
         except KeyboardInterrupt:
             click.echo("scheduler stopped", err=True)
+
+
+@click.command()
+@click.option("--concurrency", type=click.IntRange(min=1), help="Processes of this worker (default 1).")
+@click.option("--name", help="The worker's node name (default: compliance-PID@HOST).")
+def worker(concurrency: int | None, name: str | None) -> None:
+    """Run one Celery worker on COMPLIANCE_BROKER_URL: scans, re-checks and alerts, until stopped.
+
+    On start it sends again what the database says remains of running scans.
+    """
+    run_worker(Settings.from_env(), concurrency, name)
+
+
+def _resumed(queued: dict[str, int], as_json: bool) -> None:
+    if as_json:
+        output.print_json({"resumed": [{"scan": name, "tasks": n} for name, n in queued.items()]})
+        return
+    for name, count in queued.items():
+        click.echo(f"{name}: {count} task(s) sent")
+    if not queued:
+        click.echo("no scan left running")
 
 
 @contextmanager
@@ -83,4 +132,4 @@ def _summary(report: ScanReport) -> None:
     click.echo(f"{len(report.matches)} new finding(s) in {report.seconds:.1f}s")
 
 
-COMMANDS: tuple[click.Command, ...] = (scan, scheduler)
+COMMANDS: tuple[click.Command, ...] = (scan, scheduler, worker)

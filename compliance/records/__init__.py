@@ -67,8 +67,11 @@ from compliance.records.inbox import (
     ReviewState,
 )
 from compliance.records.scans import (
+    LeadDone,
+    LeadState,
     PageStatus,
     Scan,
+    ScanLead,
     ScanPage,
     ScanRecord,
     ScanReport,
@@ -149,6 +152,8 @@ __all__ = [
     "IngestReport",
     "JobState",
     "Judged",
+    "LeadDone",
+    "LeadState",
     "Match",
     "Notice",
     "NoticeKind",
@@ -171,6 +176,7 @@ __all__ = [
     "ReviewState",
     "Role",
     "Scan",
+    "ScanLead",
     "ScanPage",
     "ScanRecord",
     "ScanReport",

@@ -2,11 +2,12 @@
 
 Site           a watched site: its seeds, how politely and how often it is scanned
 ScanPage       one page's outcome in one scan; ScanStep, with the scan and site it belongs to
+ScanLead       a page URL a scan must visit, as stored: what a worker claims (LeadDone: completed)
 Scan           one scan of one site, as stored
 SiteScan       what one scan of one site did; ScanReport, one `compliance scan` run
 ScanRecord     a stored scan with its counts and failures (and its pages); SiteScans, a site's last scans
 
-PageStatus and ScanState are the closed sets of words these values carry.
+PageStatus, ScanState and LeadState are the closed sets of words these values carry.
 """
 
 from __future__ import annotations
@@ -53,6 +54,37 @@ class ScanState(StrEnum):
     BUSY = "busy"  # another scan held the site: nothing done (never stored)
 
 
+class LeadState(StrEnum):
+    """Where one lead of a scan stands; the database decides, with conditional updates."""
+
+    PENDING = "pending"  # waiting for a worker (or the in-process scan)
+    CLAIMED = "claimed"  # held by one worker until its claim expires (a dead worker's claim does)
+    DONE = "done"  # its page's outcome is stored, in the same transaction as this state
+    DROPPED = "dropped"  # past the site's page limit: not visited
+
+
+@dataclass(frozen=True, slots=True)
+class ScanLead:
+    """A page URL one scan must visit (found by discovery or on a visited page), as stored."""
+
+    id: int
+    scan_id: int
+    url: str
+    depth: int  # 1 for the seeds' leads, one more for each link followed
+    published: datetime | None = None  # the date the seed gave, if any
+    state: LeadState = LeadState.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class LeadDone:
+    """A claimed lead completed by `owner` with its page's outcome; `links` become leads at `depth`."""
+
+    lead_id: int
+    owner: str
+    links: tuple[str, ...] = ()
+    depth: int = 0
+
+
 @dataclass(frozen=True, slots=True)
 class ScanPage:
     """One page's outcome in one scan, with what a conditional request needs next time."""
@@ -74,6 +106,7 @@ class ScanStep:
     scan_id: int
     site_id: int
     page: ScanPage
+    done: LeadDone | None = None  # the lead this outcome completes (scans on leads: always)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +121,7 @@ class Scan:
     finished_at: datetime | None = None
     reason: str | None = None
     discovered: int = 0
+    leads_ready: bool = False  # discovery stored the seeds' leads: the scan ends when none remains
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,9 +7,12 @@
             ─► findings, sightings and the page's outcome, in one transaction (`checks.record`,
                exactly as `check --url` keeps them)
 
-The scan runner calls it for each page; a Celery worker can call it unchanged with the same
-`PageJob` (it holds its own `Archive`). A 429 or 503 on a try that is not the last comes back
-with `retry_after` and nothing stored: the caller backs off and tries again.
+The in-process scan (run.py) and the Celery workers (compliance/workers) call it alike, through
+`steps.visit`, with the lead the page comes from: the outcome closes the lead in the same
+transaction (a lead another worker took over raises ClaimLost, and nothing is stored). A 429 or
+503 on a try that is not the last comes back with `retry_after` and nothing stored: the caller
+backs off and tries again. A database failure (StorageError) is raised, never recorded as the
+page's failure: the page is tried again once the database answers.
 """
 
 from __future__ import annotations
@@ -25,8 +28,8 @@ from compliance.capture.documents import page_from_fetch
 from compliance.capture.fetch import FetchResult, Pace, fetch
 from compliance.capture.page_text import checked_text
 from compliance.checks import record, url_page
-from compliance.errors import ComplianceError, FetchFailed
-from compliance.records import PageStatus, ScanPage, ScanStep
+from compliance.errors import ClaimLost, ComplianceError, FetchFailed, StorageError
+from compliance.records import LeadDone, PageStatus, ScanPage, ScanStep
 from compliance.scans.discovery import is_fresh, normal, parse_date
 from compliance.scans.sites import on_site
 
@@ -51,6 +54,17 @@ class PageJob:
     last_modified: str | None = None
     content_hash: str | None = None
     last_try: bool = True
+    lead_id: int | None = None  # the lead this page closes, held by `owner`...
+    owner: str = ""
+    follow: int | None = None  # ...and the depth its links become leads at (None: not followed)
+
+    def step(self, outcome: ScanPage, links: tuple[str, ...] = ()) -> ScanStep:
+        """The page's outcome, ready to store: with its lead closed and its links as new leads."""
+        if self.lead_id is None:
+            return ScanStep(self.scan_id, self.site_id, outcome)
+        follow = links if self.follow is not None else ()
+        done = LeadDone(self.lead_id, self.owner, follow, self.follow or 0)
+        return ScanStep(self.scan_id, self.site_id, outcome, done)
 
 
 @dataclass(frozen=True)
@@ -71,6 +85,8 @@ def check_page(archive: Archive, job: PageJob, pace: Pace | None = None) -> Page
             wait = exc.retry_after if exc.retry_after is not None else DEFAULT_BACK_OFF
             return PageResult(ScanPage(job.url, PageStatus.FAILED, str(exc)), retry_after=wait)
         return _stored(archive, job, ScanPage(job.url, PageStatus.FAILED, str(exc)))
+    except (StorageError, ClaimLost):
+        raise
     except ComplianceError as exc:
         return _stored(archive, job, ScanPage(job.url, PageStatus.FAILED, str(exc)))
     if result.status == 304:
@@ -80,6 +96,8 @@ def check_page(archive: Archive, job: PageJob, pace: Pace | None = None) -> Page
         return _stored(archive, job, _outcome(job, PageStatus.UNCHANGED, result, digest))
     try:
         return _checked(archive, job, result, digest)
+    except (StorageError, ClaimLost):
+        raise
     except ComplianceError as exc:
         return _stored(archive, job, ScanPage(job.url, PageStatus.FAILED, str(exc)))
 
@@ -96,7 +114,7 @@ def _checked(archive: Archive, job: PageJob, result: FetchResult, digest: str) -
     capture = store_page(result, text, metadata, settings, store)
     with _CHECKING:
         matches = archive.check_text(checked_text(capture.text, capture.metadata))
-    step = ScanStep(job.scan_id, job.site_id, _outcome(job, PageStatus.FETCHED, result, digest))
+    step = job.step(_outcome(job, PageStatus.FETCHED, result, digest), links)
     report = record(store, settings, url_page(capture), capture.text, matches, capture, step)
     found = tuple(r.finding_id for r in report.recorded)
     new = tuple(r.finding_id for r in report.recorded if r.new)
@@ -121,5 +139,5 @@ def _outcome(job: PageJob, status: PageStatus, result: FetchResult, digest: str 
 
 
 def _stored(archive: Archive, job: PageJob, outcome: ScanPage) -> PageResult:
-    archive.store.save_scan_page(ScanStep(job.scan_id, job.site_id, outcome))
+    archive.store.save_scan_page(job.step(outcome))
     return PageResult(outcome)

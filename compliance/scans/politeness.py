@@ -5,6 +5,8 @@
             has passed since the previous request started, and after a 429/503 until its
             Retry-After has passed; the wait happens before every request the fetcher sends,
             redirects and retries included.
+    SharedHosts  the same, with the pace kept in the database: Celery workers in many processes
+            (and hosts) book each request's start there, so a site sees one pace, not one per worker.
     Robots  robots.txt per origin (protego), fetched once a scan through the safe fetcher:
             a missing one (4xx) allows everything; one that cannot be read now (5xx, timeout,
             DNS) raises RobotsUnavailable: the pages of that origin are not fetched.
@@ -17,6 +19,7 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from protego import Protego
@@ -50,7 +53,7 @@ class Hosts:
     def _gate(self, url: str) -> _Gate:
         # Keyed by host and port: two servers on one address are two hosts to be polite to.
         with self._lock:
-            return self._gates.setdefault(urlsplit(url).netloc.lower(), _Gate())
+            return self._gates.setdefault(_key(url), _Gate())
 
     def slow_down(self, url: str, delay: float) -> None:
         """Keep at least `delay` seconds between two requests to the host of `url`."""
@@ -74,6 +77,40 @@ class Hosts:
         gate = self._gate(url)
         with gate.lock:
             gate.next_at = max(gate.next_at, time.monotonic() + seconds)
+
+
+class PaceBook(Protocol):
+    """Where the workers book their requests to each host (the Store)."""
+
+    def book_host(self, host: str, delay: float) -> float: ...
+
+    def hold_host(self, host: str, seconds: float) -> None: ...
+
+
+class SharedHosts(Hosts):
+    """One pace per host shared by every process that books through `book` (the database)."""
+
+    def __init__(self, book: PaceBook) -> None:
+        super().__init__()
+        self.book = book
+
+    def pace(self, url: str) -> None:
+        """Wait until the host's next start booked for us, `delay` after the one before (any process)."""
+        gate = self._gate(url)
+        with gate.lock:
+            wait = self.book.book_host(_key(url), gate.delay)
+            if wait > 0:
+                time.sleep(wait)
+            gate.last_at = time.monotonic()
+
+    def back_off(self, url: str, seconds: float) -> None:
+        """No request to the host of `url` for `seconds`, from any process."""
+        super().back_off(url, seconds)
+        self.book.hold_host(_key(url), seconds)
+
+
+def _key(url: str) -> str:
+    return urlsplit(url).netloc.lower()[:255]
 
 
 class Robots:

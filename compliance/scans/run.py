@@ -1,14 +1,17 @@
-"""A scan: watched sites in, a `records.ScanReport` out, every page's outcome stored on the way.
+"""A scan in this process: watched sites in, a `records.ScanReport` out, every page's outcome stored.
 
     sites ─► a bounded thread pool, one site a thread (a slow site holds up no other)
     site  ─► lease (two scans never hold one site) ─► the scan to resume, or a new one
-          ─► seeds: feeds and sitemaps first, then section pages ─► page URLs (discovery.py)
-          ─► each page once (robots.txt, pace, back-off: politeness.py; `page.check_page`)
-          ─► links of checked pages, up to the site's depth ─► finished, lease given back
+          ─► discovery's leads stored once (`steps.discover`)
+          ─► the next lead claimed, breadth first, and visited (`steps.visit`: robots.txt, pace,
+             `page.check_page`), backed off after a 429/503; its links stored as leads, up to
+             the site's depth ─► no lead open: complete, lease given back
 
-A site that fails (DNS, timeouts, robots.txt unreadable, every seed failing) is reported with
-its reason; the others go on. A killed scan stays `running`: the next scan of the site resumes it,
-skipping every page it has an outcome for (a page's outcome is stored with its findings).
+This is the embedded default: the Celery workers (compliance/workers) run the same steps, one
+task a lead. A site that fails (DNS, timeouts, robots.txt unreadable, every seed failing) is
+reported with its reason; the others go on. A killed scan stays `running`: the next scan of the
+site resumes it from the leads the database holds (a page's outcome is stored with its lead
+closed and its findings, in one transaction).
 """
 
 from __future__ import annotations
@@ -18,15 +21,12 @@ import os
 import socket
 import time
 import uuid
-from collections import Counter, deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from compliance.capture.fetch import fetch
-from compliance.errors import ComplianceError
 from compliance.records import (
     Decision,
     Finding,
@@ -35,19 +35,18 @@ from compliance.records import (
     PageStatus,
     Recorded,
     Scan,
-    ScanPage,
+    ScanLead,
     ScanReport,
     ScanState,
-    ScanStep,
     SightingStatus,
     Site,
     SiteScan,
 )
 from compliance.scans.alerts import send_alerts
-from compliance.scans.discovery import Lead, Listing, is_fresh, read_seed
-from compliance.scans.page import PageJob, PageResult, check_page
-from compliance.scans.politeness import Hosts, Robots, RobotsUnavailable
-from compliance.scans.sites import is_due, on_site
+from compliance.scans.page import PageResult
+from compliance.scans.politeness import Hosts, Robots
+from compliance.scans.sites import is_due
+from compliance.scans.steps import Polite, SiteFailed, discover, give_up, summary, visit
 
 if TYPE_CHECKING:
     from compliance.pipeline import Archive
@@ -55,12 +54,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str, PageStatus], None]
-MAX_SITEMAPS = 50  # sitemaps read per scan and site, index children included
-UNFETCHED = (PageStatus.STALE, PageStatus.BLOCKED_BY_ROBOTS)  # outcomes that cost no request
-
-
-class SiteFailed(ComplianceError):
-    """The site could not be scanned at all this time."""
+WAIT_FOR_OTHERS = 0.2  # seconds between looks at leads other processes hold
 
 
 def run_scans(archive: Archive, sites: Sequence[Site], progress: Progress | None = None) -> ScanReport:
@@ -118,17 +112,16 @@ def _recorded(finding: Finding, article: object) -> Recorded:
 
 
 class SiteScanner:
-    """One scan of one site, from its lease to its summary."""
+    """One scan of one site in this process, from its lease to its summary."""
 
     def __init__(self, archive: Archive, site: Site, hosts: Hosts, progress: Progress | None) -> None:
         assert site.id is not None, "a stored site"
-        self.archive, self.site, self.site_id, self.hosts = archive, site, site.id, hosts
+        self.archive, self.site, self.site_id = archive, site, site.id
         self.settings, self.store = archive.settings, archive.store
-        self.robots = Robots(self.settings, hosts)
+        self.polite = Polite(hosts, Robots(self.settings, hosts))
         self.progress = progress
         self.owner = f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.renewed = 0.0
-        self.seed_failures: list[tuple[str, str]] = []
 
     def run(self) -> SiteScan:
         """Scan the site (or resume its killed scan); BUSY if another scan holds it."""
@@ -138,20 +131,23 @@ class SiteScanner:
             return SiteScan(self.site.name, ScanState.BUSY, None, {}, (), (), 0.0, reason=busy)
         try:
             scan, resumed = self.store.open_scan(self.site_id)
-            state, reason, discovered = self._finished(scan)
+            state, reason = self._finished(scan)
         finally:
             self.store.release_lease(self.site_id, self.owner)
-        pages = self.store.scan_pages(scan.id)
-        return self._summary(scan.id, pages, state, reason, discovered, resumed, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        failures = tuple(self.polite.seed_failures)
+        return summary(self.archive, self.site, scan.id, state, reason, resumed, seconds, failures)
 
-    def _finished(self, scan: Scan) -> tuple[ScanState, str | None, int]:
+    def _finished(self, scan: Scan) -> tuple[ScanState, str | None]:
         try:
-            discovered = self._crawl(scan)
+            if not scan.leads_ready:
+                discover(self.archive, self.site, scan.id, self.polite)
+            self._crawl(scan.id)
         except SiteFailed as exc:
             self.store.finish_scan(scan.id, ScanState.FAILED, str(exc), 0)
-            return ScanState.FAILED, str(exc), 0
-        self.store.finish_scan(scan.id, ScanState.COMPLETE, None, discovered)
-        return ScanState.COMPLETE, None, discovered
+            return ScanState.FAILED, str(exc)
+        self.store.finish_scan_if_done(scan.id)
+        return ScanState.COMPLETE, None
 
     def _renew(self, force: bool = False) -> bool:
         """Take or extend the site's lease (every third of its length); False if another scan has it."""
@@ -164,126 +160,37 @@ class SiteScanner:
         self.renewed = time.monotonic()
         return True
 
-    # --- discovery --------------------------------------------------------------------------------
-
-    def _crawl(self, scan: Scan) -> int:
-        """Every page of the site, each once; how many distinct page URLs were discovered."""
-        pages = self.store.scan_pages(scan.id)
-        done = {page.url for page in pages}
-        watched = self.store.watched_pages(self.site_id)
-        queue = deque((lead, 1) for lead in self._leads())
-        seen = {lead.url for lead, _ in queue} | done
-        fetched = sum(1 for page in pages if page.status not in UNFETCHED)
-        while queue and fetched < self.site.page_limit:
-            lead, depth = queue.popleft()
-            if lead.url in done:
-                continue
-            result = self._one(scan.id, lead, watched.get(lead.url))
-            fetched += result.outcome.status not in UNFETCHED
-            if self.progress is not None:
-                self.progress(self.site.name, result.outcome.status)
-            if depth < self.site.depth:
-                fresh = [link for link in result.links if link not in seen]
-                seen.update(fresh)
-                queue.extend((Lead(link), depth + 1) for link in fresh)
+    def _crawl(self, scan_id: int) -> None:
+        """Every lead of the scan visited, breadth first, until none remains open."""
+        claim = self.settings.scan_lease_seconds
+        while True:
+            lead = self.store.claim_next_lead(scan_id, self.owner, claim, self.site.page_limit)
+            if lead is None:
+                if not self.store.open_leads(scan_id):
+                    return
+                time.sleep(WAIT_FOR_OTHERS)  # another process holds the last leads: wait for them
+            else:
+                result = self._with_back_off(lead)
+                if self.progress is not None:
+                    self.progress(self.site.name, result.outcome.status)
             if not self._renew():
                 raise SiteFailed("another scan took the site over (lease expired)")
-        return len(seen)
 
-    def _leads(self) -> list[Lead]:
-        """The site's page URLs from its seeds: feeds and sitemaps first, then section pages."""
-        listings = [listing for seed in self.site.seeds if (listing := self._read(seed))]
-        sitemaps = deque(s for listing in listings for s in listing.sitemaps)
-        read = len(listings)
-        while sitemaps and read < MAX_SITEMAPS:
-            if listing := self._read(sitemaps.popleft()):
-                listings.append(listing)
-                sitemaps.extend(listing.sitemaps)
-            read += 1
-        if not listings:
-            reasons = "; ".join(reason for _, reason in self.seed_failures[:3])
-            raise SiteFailed(f"no seed could be read: {reasons}")
-        ordered = sorted(listings, key=lambda listing: listing.kind == "html")
-        leads = {lead.url: lead for listing in ordered for lead in listing.leads if self._mine(lead.url)}
-        return list(leads.values())
-
-    def _mine(self, url: str) -> bool:
-        return on_site(url, self.site.domains)
-
-    def _read(self, url: str) -> Listing | None:
-        """A seed fetched politely and read, or None (its failure noted); SiteFailed without robots.txt."""
-        try:
-            if not self._allowed(url):
-                self.seed_failures.append((url, "blocked by robots.txt"))
-                return None
-            result = fetch(url, self.settings, pace=self.hosts.pace, any_type=True)
-            return read_seed(result.final_url, result.body, self.settings.max_bytes)
-        except RobotsUnavailable as exc:
-            if url in self.site.seeds[:1]:
-                raise SiteFailed(str(exc)) from None
-            self.seed_failures.append((url, str(exc)))
-        except ComplianceError as exc:
-            self.seed_failures.append((url, str(exc)))
-        return None
-
-    def _allowed(self, url: str) -> bool:
-        """robots.txt's answer for `url`, the host's pace set from the site's delay and Crawl-delay."""
-        self.hosts.slow_down(url, self.site.delay)
-        allowed = self.robots.allowed(url)
-        self.hosts.slow_down(url, self.robots.crawl_delay(url))
-        return allowed
-
-    # --- pages ------------------------------------------------------------------------------------
-
-    def _one(self, scan_id: int, lead: Lead, last: ScanPage | None) -> PageResult:
-        """One page: freshness and robots.txt first, then `check_page`, tried again after a 429/503."""
-        if not is_fresh(lead.published, self.site.fresh_days, datetime.now(UTC)):
-            return self._store(scan_id, ScanPage(lead.url, PageStatus.STALE, "published before the window"))
-        try:
-            if not self._allowed(lead.url):
-                return self._store(scan_id, ScanPage(lead.url, PageStatus.BLOCKED_BY_ROBOTS))
-        except RobotsUnavailable as exc:
-            return self._store(scan_id, ScanPage(lead.url, PageStatus.FAILED, str(exc)))
-        job = PageJob(
-            scan_id, self.site_id, lead.url, self.site.domains, self.site.fresh_days,
-            *((last.etag, last.last_modified, last.content_hash) if last else (None, None, None)),
-        )  # fmt: skip
-        return self._with_back_off(job)
-
-    def _with_back_off(self, job: PageJob) -> PageResult:
+    def _with_back_off(self, lead: ScanLead) -> PageResult:
+        """Visit a claimed lead, tried again after a 429/503 (its Retry-After honoured)."""
         retries = self.settings.scan_retries
         for attempt in range(retries + 1):
-            result = check_page(self.archive, replace(job, last_try=attempt == retries), self.hosts.pace)
+            result = visit(self.archive, self.site, lead, self.owner, self.polite, attempt == retries)
             if result.retry_after is None:
                 return result
             if result.retry_after > self.settings.scan_max_wait:
                 reason = f"{result.outcome.reason}; Retry-After {result.retry_after:g}s is too long to wait"
-                return self._store(job.scan_id, replace(result.outcome, reason=reason))
-            log.info("backing off %gs from %s", result.retry_after, job.url)
-            self.hosts.back_off(job.url, result.retry_after)
+                return give_up(
+                    self.archive, self.site, lead, self.owner, replace(result.outcome, reason=reason)
+                )
+            log.info("backing off %gs from %s", result.retry_after, lead.url)
+            self.polite.hosts.back_off(lead.url, result.retry_after)
             self._renew()
+            # The claim runs as long as the lease: take it again for the next try.
+            self.store.claim_lead(lead.id, self.owner, self.settings.scan_lease_seconds, self.site.page_limit)
         raise AssertionError("the last try always stores its outcome")  # pragma: no cover
-
-    def _store(self, scan_id: int, outcome: ScanPage) -> PageResult:
-        self.store.save_scan_page(ScanStep(scan_id, self.site_id, outcome))
-        return PageResult(outcome)
-
-    def _summary(
-        self,
-        scan_id: int,
-        pages: list[ScanPage],
-        state: ScanState,
-        reason: str | None,
-        discovered: int,
-        resumed: bool,
-        seconds: float,
-    ) -> SiteScan:
-        counts = Counter(page.status.value for page in pages)
-        summary = {"discovered": discovered, **{status.value: counts[status.value] for status in PageStatus}}
-        summary["matched"] = sum(1 for page in pages if page.findings)
-        failures = [(p.url, p.reason or "") for p in pages if p.status == PageStatus.FAILED]
-        new = tuple(f for page in pages for f in page.new_findings)
-        return SiteScan(
-            self.site.name, state, scan_id, summary, tuple(self.seed_failures + failures), new,
-            seconds, resumed, reason,
-        )  # fmt: skip

@@ -6,7 +6,8 @@ One job per site, each running `run_scans` on that site alone (never two at once
 lease guards across processes too); a `sync` job re-reads the sites every minute, so sites added,
 edited or removed with `compliance sites` are picked up without a restart. Sites already due
 when the scheduler starts (`--due` would scan them) are scanned at once. A `recheck` job runs the
-cases' due re-checks (`Archive.recheck_due`) every RECHECK_MINUTES.
+cases' due re-checks (`Archive.recheck_due`) every RECHECK_MINUTES. With a broker
+(COMPLIANCE_BROKER_URL) the jobs only send tasks: the Celery workers scan and re-check.
 
 This is the only module that imports apscheduler.
 """
@@ -73,13 +74,21 @@ def scheduler_for(archive: Archive, background: bool = False) -> BaseScheduler:
 def run_scheduler(archive: Archive) -> None:
     """Scan what is due now, then every site on its schedule until interrupted."""
     due = due_sites(archive)
-    if due:
+    if archive.settings.broker_url:
+        for site in due:
+            _scan(archive, site.name)
+    elif due:
         run_scans(archive, due)
     scheduler_for(archive).start()
 
 
 def recheck_cases(archive: Archive) -> None:
     """Re-check the pages of every confirmed or notified case whose re-check is due now."""
+    if archive.settings.broker_url:
+        from compliance.workers import dispatch
+
+        dispatch.rechecks(archive)  # one task, fanned out per case by the workers
+        return
     for recheck in archive.recheck_due(datetime.now(UTC)):
         log.warning("re-check of case %s: %s %s", recheck.case_id, recheck.url, recheck.status)
 
@@ -89,6 +98,12 @@ def _name(site: Site) -> str:
 
 
 def _scan(archive: Archive, name: str) -> None:
+    if archive.settings.broker_url:
+        from compliance.workers import dispatch
+
+        dispatch.scan_site(archive, name)  # the workers scan it
+        log.warning("scan of %s sent to the workers", name)
+        return
     site = archive.store.site(name)
     if site is not None:
         report = run_scans(archive, [site])

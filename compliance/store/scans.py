@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from compliance.records import PageStatus, Scan, ScanPage, ScanRecord, ScanState, ScanStep
+from compliance.store import leads
 from compliance.store.tables import ScanPageRow, ScanRow, SiteRow, WatchedPageRow
 
 
@@ -32,15 +33,22 @@ def open_scan(session: Session, site_id: int, at: datetime) -> tuple[Scan, bool]
 def finish_scan(
     session: Session, scan_id: int, state: ScanState, reason: str | None, discovered: int, at: datetime
 ) -> None:
-    """Close a scan: its final state, why it failed if it did, how many pages were discovered."""
+    """Close a running scan: its final state, why it failed if it did, how many pages were discovered."""
     row = session.get(ScanRow, scan_id)
-    if row is not None:
+    if row is not None and row.state == ScanState.RUNNING:
         row.state, row.reason, row.discovered, row.finished_at = state, reason, discovered, at
 
 
 def save_page(session: Session, step: ScanStep, at: datetime) -> None:
-    """Store one page's outcome in its scan, and what the fetch said for the next conditional request."""
+    """Store one page's outcome in its scan, and what the fetch said for the next conditional request.
+
+    With `step.done`, the lead is closed (and its links stored as leads) in the same transaction:
+    ClaimLost if another worker holds it, and nothing is stored.
+    """
     page = step.page
+    if step.done is not None:
+        leads.complete(session, step.scan_id, step.done)
+    leads.count_fetched(session, step.scan_id, page.status)
     session.add(
         ScanPageRow(
             scan_id=step.scan_id,
@@ -82,6 +90,16 @@ def pages(session: Session, scan_id: int) -> list[ScanPage]:
     ]
 
 
+def watched_page(session: Session, site_id: int, url: str) -> ScanPage | None:
+    """What the last fetch of one of the site's pages said, or None if it was never fetched."""
+    query = select(WatchedPageRow).where(WatchedPageRow.site_id == site_id, WatchedPageRow.url == url)
+    row = session.scalars(query).one_or_none()
+    if row is None:
+        return None
+    return ScanPage(row.url, PageStatus.FETCHED, etag=row.etag, last_modified=row.last_modified,
+                    content_hash=row.content_hash)  # fmt: skip
+
+
 def watched(session: Session, site_id: int) -> dict[str, ScanPage]:
     """What the last fetch of each of the site's pages said (validators and content hash), by URL."""
     query = select(WatchedPageRow).where(WatchedPageRow.site_id == site_id)
@@ -95,6 +113,14 @@ def watched(session: Session, site_id: int) -> dict[str, ScanPage]:
         )
         for row in session.scalars(query)
     }
+
+
+def running(session: Session, site_ids: list[int] | None = None) -> list[Scan]:
+    """The scans still running (or left running by a killed process), of `site_ids` if given."""
+    query = select(ScanRow).where(ScanRow.state == ScanState.RUNNING)
+    if site_ids is not None:
+        query = query.where(ScanRow.site_id.in_(site_ids))
+    return [_scan(session, row) for row in session.scalars(query.order_by(ScanRow.id))]
 
 
 def last_started(session: Session, site_id: int) -> datetime | None:
@@ -141,4 +167,5 @@ def _scan(session: Session, row: ScanRow) -> Scan:
         finished_at=row.finished_at,
         reason=row.reason,
         discovered=row.discovered,
+        leads_ready=row.leads_ready,
     )

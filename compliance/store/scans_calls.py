@@ -1,15 +1,17 @@
-"""`Store` calls of the scans: watched sites, the lease of a running scan, scans and their pages.
+"""`Store` calls of the scans: watched sites, the lease of a running scan, scans, their leads and pages.
 
 Each call opens one `_read` or `_write` (`sessions.py`) and delegates to the repository modules
-`sites` and `scans`.
+`sites`, `scans` and `leads`.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
-from compliance.records import Scan, ScanPage, ScanRecord, ScanState, ScanStep, Site
-from compliance.store import scans, sites
+from compliance.records import Scan, ScanLead, ScanPage, ScanRecord, ScanState, ScanStep, Site
+from compliance.store import leads, paces, scans, sites
 from compliance.store.sessions import Sessions
 from compliance.store.shared import now
 
@@ -81,6 +83,11 @@ class ScanCalls(Sessions):
         with self._read() as session:
             return scans.watched(session, site_id)
 
+    def watched_page(self, site_id: int, url: str) -> ScanPage | None:
+        """What the last fetch of one of the site's pages said, or None."""
+        with self._read() as session:
+            return scans.watched_page(session, site_id, url)
+
     def last_scan_started(self, site_id: int) -> datetime | None:
         """When the site's latest scan started, or None."""
         with self._read() as session:
@@ -100,3 +107,82 @@ class ScanCalls(Sessions):
         """The scan with this id, its counts, failures and every page outcome; or None."""
         with self._read() as session:
             return scans.record(session, scan_id)
+
+    def running_scans(self, site_ids: list[int] | None = None) -> list[Scan]:
+        """The scans still running or left running by a killed process (of `site_ids` if given)."""
+        with self._read() as session:
+            return scans.running(session, site_ids)
+
+    # --- The leads of a scan: what remains to visit, claimed one at a time (`leads`) ---
+
+    def add_leads(self, scan_id: int, found: Sequence[tuple[str, datetime | None]]) -> None:
+        """Store discovery's leads (depth 1) and mark the scan's discovery done, in one transaction."""
+        with self._write() as session:
+            leads.add(session, scan_id, found, 1)
+            leads.mark_ready(session, scan_id)
+
+    def claim_lead(self, lead_id: int, owner: str, seconds: float, page_limit: int) -> ScanLead | None:
+        """The lead, now held by `owner` for `seconds`; None if another holds it, it is closed, or
+        the scan reached its page limit (its pending leads are dropped)."""
+        at = now()
+        with self._write() as session:
+            lead = leads.get(session, lead_id)
+            if lead is None or leads.drop_past_limit(session, lead.scan_id, page_limit, at):
+                return None
+            return leads.claim(session, lead_id, owner, at + timedelta(seconds=seconds), at)
+
+    def claim_next_lead(self, scan_id: int, owner: str, seconds: float, page_limit: int) -> ScanLead | None:
+        """The scan's next claimable lead (breadth first), now `owner`'s; None when none is free."""
+        while True:
+            with self._read() as session:
+                lead_id = leads.next_claimable(session, scan_id, now())
+            if lead_id is None:
+                return None
+            lead = self.claim_lead(lead_id, owner, seconds, page_limit)
+            if lead is not None:
+                return lead
+            with self._read() as session:  # taken by another worker meanwhile, or the limit reached
+                if not leads.open_ids(session, scan_id):
+                    return None
+
+    def release_lead(self, lead_id: int, owner: str) -> None:
+        """Give a claimed lead back, to be tried again (after a 429 or 503, say)."""
+        with self._write() as session:
+            leads.release(session, lead_id, owner)
+
+    def lead(self, lead_id: int) -> ScanLead | None:
+        """The lead with this id, or None."""
+        with self._read() as session:
+            return leads.get(session, lead_id)
+
+    def lead_claimed_until(self, lead_id: int) -> datetime | None:
+        """Until when the lead's claim runs, or None if it is not claimed."""
+        with self._read() as session:
+            return leads.claimed_until(session, lead_id)
+
+    def open_leads(self, scan_id: int, urls: Sequence[str] | None = None) -> list[int]:
+        """The ids of the scan's open leads (of `urls` only, if given)."""
+        with self._read() as session:
+            return leads.open_ids(session, scan_id, urls)
+
+    def lead_counts(self, scan_id: int) -> dict[str, int]:
+        """How many of the scan's leads are pending, claimed, done and dropped."""
+        with self._read() as session:
+            return leads.counts(session, scan_id)
+
+    def finish_scan_if_done(self, scan_id: int) -> bool:
+        """Complete the scan if no lead remains open; True for the one call that completed it."""
+        with self._write() as session:
+            return leads.finish_if_done(session, scan_id, now())
+
+    # --- One pace per host for every worker process (`paces`) ---
+
+    def book_host(self, host: str, delay: float) -> float:
+        """Book the host's next request, `delay` after the previous one; seconds to wait for it."""
+        with self._write() as session:
+            return paces.book(session, host, delay, time.time())
+
+    def hold_host(self, host: str, seconds: float) -> None:
+        """No request to the host for `seconds` (a 429 or 503), whichever worker asks next."""
+        with self._write() as session:
+            paces.hold(session, host, seconds, time.time())

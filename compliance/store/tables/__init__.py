@@ -6,7 +6,7 @@
     workflow.py  users, cases, their findings, history and notices, the audit log, failed
                  sign-ins and the reviews of findings
     api.py       API keys and background check jobs
-    scans.py     watched sites, their scans and pages, each watched page's last fetch
+    scans.py     watched sites, their scans, leads and pages, each watched page's last fetch
     sweeps.py    sweeps of WARC and WET files, their files, parts and each record's outcome
 
 In: nothing. Out: `Base` (its metadata is what the migrations in `migrations/` must produce, a
@@ -29,7 +29,14 @@ from compliance.store.tables.archive import (
 )
 from compliance.store.tables.base import Base, UTCDateTime
 from compliance.store.tables.findings import FindingRow, PageRow, PartnerRow, SightingRow
-from compliance.store.tables.scans import ScanPageRow, ScanRow, SiteRow, WatchedPageRow
+from compliance.store.tables.scans import (
+    HostPaceRow,
+    ScanLeadRow,
+    ScanPageRow,
+    ScanRow,
+    SiteRow,
+    WatchedPageRow,
+)
 from compliance.store.tables.sweeps import SweepFileRow, SweepPartRow, SweepRecordRow, SweepRow
 from compliance.store.tables.workflow import (
     AuditRow,
@@ -58,11 +65,13 @@ __all__ = [
     "FindingRow",
     "FingerprintRemovalRow",
     "FingerprintRow",
+    "HostPaceRow",
     "LoginRow",
     "NoticeRow",
     "PageRow",
     "PartnerRow",
     "ReviewRow",
+    "ScanLeadRow",
     "ScanPageRow",
     "ScanRow",
     "SightingRow",
