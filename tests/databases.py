@@ -1,0 +1,190 @@
+"""Where tests keep their stores: SQLite files, or PostgreSQL databases copied from templates.
+
+`Databases` (the conftest's `databases` fixture) gives each test the COMPLIANCE_* settings of an
+empty or a seeded database on the database COMPLIANCE_TEST_DATABASE chose; `PostgresServer` makes
+this session's templates once (migrated; migrated and holding every fixture article) and copies
+them with CREATE DATABASE … TEMPLATE, which takes milliseconds where Alembic takes a second.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import subprocess
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from compliance.ingest.readers import read_paths
+from compliance.pipeline import Archive
+from compliance.settings import Settings
+from compliance.store import Store
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+Config = dict[str, str]  # COMPLIANCE_* settings naming one test's database, index and evidence folders
+
+
+class PostgresServer:
+    """Test schemas in the server's database, each a copy of a template schema (fast: no Alembic).
+
+    A template is migrated (and filled) once per session, then dumped with pg_dump; a copy replays
+    the dump under a new schema name. Dropping a schema is cheap where DROP DATABASE checkpoints
+    (seconds on a busy machine). Each schema's connections carry its name as `application_name`,
+    so a test can terminate exactly its own backends, and a drop closes what a test left open.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = sa.make_url(url)
+        self.prefix = f"test_suite_{uuid.uuid4().hex[:10]}"  # this session's schemas
+        self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+        self.templates: dict[str, str] = {}  # template schema → the SQL that makes a copy of it
+
+    def url_of(self, schema: str) -> str:
+        """The URL of the server's database, on `schema`, with the schema's name for its connections."""
+        query = {"options": f"-csearch_path={schema}", "application_name": schema}
+        return self.url.update_query_dict(query).render_as_string(hide_password=False)
+
+    def template(self, name: str, fill: Callable[[str], None]) -> str:
+        """A template schema `name` of this session, made by `fill(url)`; its name."""
+        schema = f"{self.prefix}_{name}"
+        self._execute(f"CREATE SCHEMA {schema}")
+        fill(self.url_of(schema))
+        self.templates[schema] = self._dump(schema)
+        return schema
+
+    def copy(self, template: str) -> str:
+        """A new schema holding what `template` holds: its name."""
+        schema = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
+        script = self.templates[template].replace(template, schema)
+        with self.admin.connect() as connection:
+            # The driver's own execute: with no parameters, the dump's % signs are not placeholders.
+            connection.connection.driver_connection.execute(script)  # type: ignore[union-attr]
+        return schema
+
+    def terminate(self, schema: str) -> int:
+        """Terminate every backend connected on `schema` (their clients see a dropped connection)."""
+        query = (
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE application_name = %(name)s AND pid <> pg_backend_pid()"
+        )
+        with self.admin.connect() as connection:
+            return int(connection.exec_driver_sql(query, {"name": schema}).scalar_one())
+
+    def drop(self, schema: str) -> None:
+        self.terminate(schema)
+        self._execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+    def close(self) -> None:
+        for schema in self.templates:
+            self.drop(schema)
+        self.admin.dispose()
+
+    def _execute(self, statement: str) -> None:
+        with self.admin.connect() as connection:
+            connection.exec_driver_sql(statement)
+
+    def _dump(self, schema: str) -> str:
+        """SQL recreating `schema` (its tables, triggers, sequences and rows), from pg_dump."""
+        url = self.url
+        command = ["pg_dump", "--no-owner", "--no-privileges", "--inserts", f"--schema={schema}"]
+        command += [
+            "-h",
+            url.host or "127.0.0.1",
+            "-p",
+            str(url.port or 5432),
+            "-U",
+            url.username or "postgres",
+        ]
+        environ = {**os.environ, "PGPASSWORD": url.password or ""} if url.password else None
+        try:
+            dumped = subprocess.run(
+                [*command, url.database or "postgres"],
+                capture_output=True,
+                text=True,
+                check=True,
+                env=environ,
+            ).stdout
+        except (OSError, subprocess.CalledProcessError) as exc:
+            pytest.fail(f"pg_dump of the template schema {schema} failed: {exc}", pytrace=False)
+        # psql's meta-commands (\restrict …) are not SQL: the rest runs as one script.
+        return "\n".join(line for line in dumped.splitlines() if not line.startswith("\\"))
+
+
+def migrate(url: str) -> None:
+    Store(Settings(database_url=url)).close()
+
+
+def seed(folder: Path) -> Callable[[str], None]:
+    def fill(url: str) -> None:
+        settings = Settings(database_url=url, index_dir=str(folder / "index"))
+        with Archive(settings) as archive:
+            report = archive.ingest(read_paths([FIXTURES / "archive"], archive.settings))
+        assert report.failed == 0, report.errors
+
+    return fill
+
+
+class Databases:
+    """The databases of one test, on the database COMPLIANCE_TEST_DATABASE chose; dropped after it."""
+
+    def __init__(self, request: pytest.FixtureRequest, kind: str) -> None:
+        self.request = request
+        self.kind = kind
+        self.created: list[str] = []
+        self.server: PostgresServer | None = None
+
+    def empty(self, folder: Path, name: str = "compliance", kind: str = "") -> Config:
+        """Settings of an empty database at the newest revision (a SQLite file not yet created)."""
+        if (kind or self.kind) == "sqlite":
+            return {
+                "COMPLIANCE_DATABASE_URL": f"sqlite:///{folder / f'{name}.db'}",
+                "COMPLIANCE_EVIDENCE_DIR": str(folder / "evidence"),
+            }
+        server = self._server()
+        return self._on_postgres(server, next(iter(server.templates)), folder)
+
+    def seeded(self, folder: Path) -> Config:
+        """Settings of a private copy of the archive holding every fixture article."""
+        if self.kind == "sqlite":
+            shutil.copytree(self.request.getfixturevalue("seeded_folder"), folder)
+            return {
+                "COMPLIANCE_DATABASE_URL": f"sqlite:///{folder / 'archive.db'}",
+                "COMPLIANCE_EVIDENCE_DIR": str(folder / "evidence"),
+            }
+        template, index = self.request.getfixturevalue("seeded_postgres")
+        shutil.copytree(index, folder / "index")  # the same fingerprint ids: the index stays valid
+        return self._on_postgres(self._server(), template, folder)
+
+    def _on_postgres(self, server: PostgresServer, template: str, folder: Path) -> Config:
+        database = server.copy(template)
+        self.created.append(database)
+        return {
+            "COMPLIANCE_DATABASE_URL": server.url_of(database),
+            "COMPLIANCE_INDEX_DIR": str(folder / "index"),
+            "COMPLIANCE_EVIDENCE_DIR": str(folder / "evidence"),
+        }
+
+    def drop(self) -> None:
+        """Drop every schema this test made, closing the connections it left open."""
+        if self.created:
+            gc.collect()  # a connection the test left open warns now, in that test, not a later one
+        for database in self.created:
+            self._server().drop(database)
+
+    def _server(self) -> PostgresServer:
+        if self.server is None:
+            self.server = self.request.getfixturevalue("postgres_server")
+        return self.server
+
+
+def settings_of(config: Config, **changes: Any) -> Settings:
+    """Settings on the database, index and evidence folders a `Databases` config names."""
+    names = {"COMPLIANCE_DATABASE_URL": "database_url", "COMPLIANCE_INDEX_DIR": "index_dir"}
+    names["COMPLIANCE_EVIDENCE_DIR"] = "evidence_dir"
+    return Settings(**{names[key]: value for key, value in config.items()}, **changes)
