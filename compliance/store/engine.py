@@ -8,6 +8,7 @@ PostgreSQL serializes migrations with an advisory lock. The Alembic revisions li
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +31,33 @@ SQLITE_BUSY_MS = 30_000
 MIGRATION_LOCK = 0x636F6D70  # PostgreSQL advisory lock key: migrations run one at a time
 
 
-def make_engine(database_url: str | URL) -> Engine:
-    """An engine for `database_url`; SQLite gets WAL, foreign keys and real transactions."""
+@dataclass(frozen=True)
+class PoolOptions:
+    """The connection pool of a server database (Settings.db_pool_*); SQLite keeps its own."""
+
+    size: int = 5
+    max_overflow: int = 10
+    recycle: float = 1800.0
+    timeout: float = 30.0
+
+
+def make_engine(database_url: str | URL, pool: PoolOptions | None = None) -> Engine:
+    """An engine for `database_url`; SQLite gets WAL, foreign keys and real transactions.
+
+    A server's connections are pinged when taken from the pool: after the server dropped them
+    (a restart, a failover, pg_terminate_backend) the next call reconnects instead of failing.
+    """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        pool = pool or PoolOptions()
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool.size,
+            max_overflow=pool.max_overflow,
+            pool_recycle=pool.recycle,
+            pool_timeout=pool.timeout,
+        )
     if _in_memory(url):
         # One connection shared by every thread: a pool would give each thread its own, empty,
         # database. The Store serializes its calls on it (see Store._lock).
@@ -119,13 +142,13 @@ def upgrade(engine: Engine) -> None:
             command.upgrade(config, "head")
 
 
-def open_engine(database_url: str) -> Engine:
+def open_engine(database_url: str, pool: PoolOptions | None = None) -> Engine:
     """An engine on an up-to-date schema, or StorageError with one line saying why not."""
     shown = "(unparsable URL)"  # never the raw string: it may hold a password
     engine: Engine | None = None
     try:
         shown = make_url(database_url).render_as_string(hide_password=True)
-        engine = make_engine(database_url)
+        engine = make_engine(database_url, pool)
         upgrade(engine)
     except Exception as exc:
         # Alembic's CommandError is named, not imported: Alembic loads only when migrating.

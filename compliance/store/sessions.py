@@ -20,7 +20,7 @@ from sqlalchemy.pool import StaticPool
 
 from compliance.errors import StorageError
 from compliance.settings import Settings
-from compliance.store.engine import open_engine
+from compliance.store.engine import PoolOptions, open_engine
 from compliance.store.shared import one_line
 
 
@@ -37,7 +37,13 @@ class Sessions:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._engine = open_engine(settings.database_url)
+        pool = PoolOptions(
+            size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            recycle=settings.db_pool_recycle,
+            timeout=settings.db_pool_timeout,
+        )
+        self._engine = open_engine(settings.database_url, pool)
         shared = isinstance(self._engine.pool, StaticPool)
         self._lock: AbstractContextManager[Any] = threading.RLock() if shared else nullcontext()
 
