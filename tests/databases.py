@@ -58,6 +58,12 @@ class PostgresServer:
         self.templates[schema] = self._dump(schema)
         return schema
 
+    def new_schema(self) -> str:
+        """A new schema holding nothing (not even Alembic's table): its name."""
+        schema = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
+        self._execute(f"CREATE SCHEMA {schema}")
+        return schema
+
     def copy(self, template: str) -> str:
         """A new schema holding what `template` holds: its name."""
         schema = f"{self.prefix}_{uuid.uuid4().hex[:12]}"
