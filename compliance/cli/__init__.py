@@ -25,6 +25,7 @@ from compliance.cli import (
     demo,
     evidence,
     findings,
+    index,
     ingest,
     notices,
     output,
@@ -50,6 +51,7 @@ GROUPS = (
     apikeys,
     demo,
     serve,
+    index,
 )
 
 

@@ -25,7 +25,7 @@ Storage keeps fingerprints encoded (bytes); `Decoded` gives the index them as ar
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -36,11 +36,12 @@ from compliance.detect.arrays import expand_ranges
 from compliance.detect.fingerprint import decode
 from compliance.detect.index_folder import IndexFolder, Manifest, new_name
 from compliance.errors import StorageError
-from compliance.records import EncodedFingerprint, Fingerprint, StoredFingerprint
+from compliance.records import EncodedFingerprint, Fingerprint, IndexDrift, StoredFingerprint
 
 log = logging.getLogger(__name__)
 
 MAX_SEGMENTS = 8
+REBUILD_SEGMENT = 20_000  # fingerprints per segment while rebuilding (memory stays bounded), merged after
 
 
 class FingerprintSource(Protocol):
@@ -212,6 +213,63 @@ class PassageIndex:
                 self._save()
             self._folder.remove_leftovers(self._manifest or {})
         return True
+
+    def rebuild(self, source: FingerprintSource, progress: Callable[[int], None] | None = None) -> None:
+        """Forget the stored index and index every stored fingerprint again; `progress(n)` as it goes.
+
+        Another process's ingest meanwhile is caught up by its next `sync`, as ever: ids above
+        the last one read here are new to this index whatever happened before.
+        """
+        if self._folder is None:
+            self._reindex(source, progress)
+            return
+        with self._folder.writing():
+            self._reindex(source, progress)
+            self._save()
+            self._folder.remove_leftovers(self._manifest or {})
+
+    def drift(self, source: FingerprintSource) -> IndexDrift:
+        """How this index, as opened (not caught up), differs from the stored fingerprints."""
+        owners = [s.owners for s in self.segments]
+        pairs = np.concatenate(owners) if owners else np.zeros((0, 2), np.int64)
+        pairs = pairs[~np.isin(pairs[:, 0], self.dead)]
+        stored = source.live_fingerprint_ids()
+        missing = np.setdiff1d(stored, pairs[:, 0])
+        stale = pairs[~np.isin(pairs[:, 0], stored)]
+        params_match = self._manifest is None or self._manifest.get("params") == self.params
+        return IndexDrift(
+            folder=str(self.path or ""),
+            params_match=params_match,
+            indexed=len(pairs),
+            stored=len(stored),
+            missing=tuple(int(i) for i in missing),
+            stale=tuple((int(f), int(a)) for f, a in stale),
+        )
+
+    def _reindex(self, source: FingerprintSource, progress: Callable[[int], None] | None) -> None:
+        """Every stored fingerprint in new segments of REBUILD_SEGMENT, merged into one."""
+        self.segments, self.dead, self.last_id, self.live = [], self.dead[:0], 0, 0
+        batch: list[StoredFingerprint[Fingerprint]] = []
+        for stored in source.fingerprints_after(0):
+            batch.append(stored)
+            if len(batch) >= REBUILD_SEGMENT:
+                self._add_rebuilt(batch, progress)
+                batch = []
+        self._add_rebuilt(batch, progress)
+        if len(self.segments) > 1:
+            self._merge()
+        self.live = self._known_count()
+
+    def _add_rebuilt(
+        self, batch: list[StoredFingerprint[Fingerprint]], progress: Callable[[int], None] | None
+    ) -> None:
+        if batch:
+            segment = Segment.build(batch)
+            self._persist_segment(segment)
+            self.segments.append(segment)
+            self.last_id = max(self.last_id, int(segment.owners[:, 0].max()))
+        if progress is not None:
+            progress(len(batch))
 
     def compact(self) -> None:
         """Merge every segment into one, dropping removed fingerprints."""
