@@ -187,6 +187,22 @@ TEST_DATABASE = _chosen_database()
 DATABASE_PARAMS = {"sqlite": ["sqlite"], "postgresql": ["postgresql"]}.get(
     TEST_DATABASE, ["sqlite", "postgresql"]
 )
+# The fixtures that give a test a store: on PostgreSQL, `make test` runs only the tests using one.
+STORE_FIXTURES = frozenset(
+    {"databases", "module_databases", "database_url", "settings", "env", "app", "client", "loaded_archive"}
+    | {"postgres_server", "blank_url"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With COMPLIANCE_TEST_DATABASE=postgresql, leave out the tests that use no store: the run
+    on SQLite has run them, and they would run the same on any database."""
+    if TEST_DATABASE != "postgresql":
+        return
+    kept = [item for item in items if STORE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
 
 
 @pytest.fixture(scope="session")
@@ -212,6 +228,16 @@ def seeded_postgres(
 @pytest.fixture
 def databases(request: pytest.FixtureRequest) -> Iterator[Databases]:
     """Where this test keeps its stores: `.empty(folder)` and `.seeded(folder)` give their settings."""
+    chosen = Databases(request, "postgresql" if TEST_DATABASE == "postgresql" else "sqlite")
+    try:
+        yield chosen
+    finally:
+        chosen.drop()
+
+
+@pytest.fixture(scope="module")
+def module_databases(request: pytest.FixtureRequest) -> Iterator[Databases]:
+    """`databases` for a module's shared store, dropped after the module's last test."""
     chosen = Databases(request, "postgresql" if TEST_DATABASE == "postgresql" else "sqlite")
     try:
         yield chosen

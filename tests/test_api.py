@@ -326,6 +326,16 @@ def test_findings_are_listed_with_filters_and_a_cursor(api: FlaskClient, key_for
     assert_problem(api.get("/api/v1/findings/999999", headers=bearer(key)), 404, "not-found")
 
 
+@pytest.mark.parametrize("path", ["/api/v1/articles/{id}", "/api/v1/findings/{id}"])
+def test_an_id_larger_than_any_column_holds_is_not_found(
+    api: FlaskClient, key_for: Callable[..., str], path: str
+) -> None:
+    """PostgreSQL refuses an id over its integer range where SQLite finds nothing: 404 on both."""
+    key = key_for("read")
+    for huge in (2**31, 2**40, 2**62):
+        assert_problem(api.get(path.format(id=huge), headers=bearer(key)), 404, "not-found")
+
+
 # --- articles --------------------------------------------------------------------------------------
 
 
