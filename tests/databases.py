@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import shutil
 import subprocess
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +28,8 @@ from compliance.settings import Settings
 from compliance.store import Store
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+PREFIX = "test_suite_"  # every schema the tests make on the server
+ABANDONED_AFTER = 12 * 3600  # seconds: no session runs this long; its schemas were left by a kill
 
 Config = dict[str, str]  # COMPLIANCE_* settings naming one test's database, index and evidence folders
 
@@ -41,9 +45,11 @@ class PostgresServer:
 
     def __init__(self, url: str) -> None:
         self.url = sa.make_url(url)
-        self.prefix = f"test_suite_{uuid.uuid4().hex[:10]}"  # this session's schemas
+        # This session's schemas: named for its start, so that a killed session's are found later.
+        self.prefix = f"{PREFIX}{int(time.time())}_{uuid.uuid4().hex[:6]}"
         self.admin = sa.create_engine(self.url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
         self.templates: dict[str, str] = {}  # template schema → the SQL that makes a copy of it
+        self._drop_abandoned()
 
     def url_of(self, schema: str) -> str:
         """The URL of the server's database, on `schema`, with the schema's name for its connections."""
@@ -90,6 +96,17 @@ class PostgresServer:
         for schema in self.templates:
             self.drop(schema)
         self.admin.dispose()
+
+    def _drop_abandoned(self) -> None:
+        """Drop the schemas of sessions started over ABANDONED_AFTER ago (killed before their end)."""
+        with self.admin.connect() as connection:
+            names = connection.exec_driver_sql(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE %(prefix)s", {"prefix": f"{PREFIX}%"}
+            ).scalars()
+            for name in list(names):
+                started = re.match(rf"{PREFIX}(\d+)_", name)
+                if started and int(started[1]) < time.time() - ABANDONED_AFTER:
+                    self.drop(name)
 
     def _execute(self, statement: str) -> None:
         with self.admin.connect() as connection:
