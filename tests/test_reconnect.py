@@ -22,7 +22,7 @@ from web import close_archive, create_app
 @pytest.fixture
 def own_schema(postgres_server: PostgresServer) -> Iterator[str]:
     """A schema of this test's own at the newest revision; its backends are this test's alone."""
-    schema = postgres_server.copy(next(iter(postgres_server.templates)))
+    schema = postgres_server.copy(postgres_server.empty)
     try:
         yield schema
     finally:
