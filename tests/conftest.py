@@ -5,6 +5,10 @@ Every test runs under the network guard (tests/sites.py): a connection outside 1
 ::1, or a system DNS lookup, fails the test before any packet leaves; the `guard` fixture gives
 tests that prove "no connection was attempted" its record of connections.
 
+Every store a test uses comes from `databases` (tests/databases.py), on the database
+COMPLIANCE_TEST_DATABASE chooses: `sqlite`, `postgresql`, or unset (SQLite, and the tests
+parametrized on `database_url` on both). Every test runs in its own folder (`_private_cwd`).
+
 PostgreSQL (`COMPLIANCE_TEST_POSTGRES_URL`), Redis (`COMPLIANCE_TEST_REDIS_URL`) and the
 evaluation corpora (../shared/data) are optional on a developer's machine and required under CI:
 `unavailable()` is the one place that decides between skipping and failing.
