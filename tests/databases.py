@@ -86,6 +86,12 @@ class PostgresServer:
             connection.connection.driver_connection.execute(script)  # type: ignore[union-attr]
         return schema
 
+    def connections(self, schema: str) -> int:
+        """How many backends are connected on `schema` now."""
+        query = "SELECT count(*) FROM pg_stat_activity WHERE application_name = %(name)s"
+        with self.admin.connect() as connection:
+            return int(connection.exec_driver_sql(query, {"name": schema}).scalar_one())
+
     def terminate(self, schema: str) -> int:
         """Terminate every backend connected on `schema` (their clients see a dropped connection)."""
         query = (
@@ -205,9 +211,9 @@ class Databases:
 
     def drop(self) -> None:
         """Drop every schema this test made, closing the connections it left open."""
-        if self.created:
-            gc.collect()  # a connection the test left open warns now, in that test, not a later one
         for schema in self.created:
+            if self._server().connections(schema):
+                gc.collect()  # a connection the test left open warns now, in that test, not a later one
             self._server().drop(schema)
 
     def _server(self) -> PostgresServer:
