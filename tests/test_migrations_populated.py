@@ -21,11 +21,13 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from alembic import command
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
 from alembic.script import ScriptDirectory
 from conftest import DATABASE_PARAMS
 from databases import PostgresServer
 
-from compliance.store.engine import alembic_config, make_engine
+from compliance.store.engine import alembic_config, make_engine, migrating, upgrade
 from compliance.store.migrations import HEAD_REVISION
 
 ROWS = 2  # per table: two, so that values swapped between rows are seen
@@ -94,6 +96,34 @@ def test_the_check_sees_a_lost_value(blank_url: str) -> None:
             assert_kept(engine, kept, "0001")
     finally:
         engine.dispose()
+
+
+def test_a_sqlite_batch_migration_keeps_the_rows_that_cascade_from_its_table(tmp_path: Path) -> None:
+    """A batch migration recreates a table (copy, drop, rename); with foreign keys on, dropping
+    `scans` would delete every `scan_pages` row (ON DELETE CASCADE). `migrating` turns them off."""
+
+    def add_a_column_to_scans(connection: sa.Connection) -> None:
+        operations = Operations(MigrationContext.configure(connection, opts={"render_as_batch": True}))
+        with operations.batch_alter_table("scans", recreate="always") as batch:
+            batch.add_column(sa.Column("probe", sa.Boolean(), server_default=sa.false(), nullable=False))
+
+    for name, transaction in (("plain", sa.Engine.begin), ("migrating", migrating)):
+        engine = make_engine(f"sqlite:///{tmp_path / name}.db")
+        try:
+            upgrade(engine)
+            kept: Kept = {}
+            fill_new_tables(engine, kept)
+            with transaction(engine) as connection:
+                add_a_column_to_scans(connection)
+            with engine.connect() as connection:
+                left = connection.exec_driver_sql("SELECT count(*) FROM scan_pages").scalar_one()
+            if name == "plain":
+                assert left == 0, "without `migrating` the cascade deletes the rows: the test can fail"
+            else:
+                assert left == ROWS
+                assert_kept(engine, kept, "a batch recreation of scans")
+        finally:
+            engine.dispose()
 
 
 # --- filling and checking ---------------------------------------------------------------------------

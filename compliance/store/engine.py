@@ -8,6 +8,8 @@ PostgreSQL serializes migrations with an advisory lock. The Alembic revisions li
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,13 +135,46 @@ def upgrade(engine: Engine) -> None:
     from alembic import command
 
     config = alembic_config()
+    with migrating(engine) as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in the one transaction that migrations run in, committed at the end.
+
+    PostgreSQL: under an advisory lock, so concurrent openers wait. SQLite: with foreign keys
+    off meanwhile, since a batch migration recreates a table (copy, drop, rename) and dropping a
+    parent table deletes its ON DELETE CASCADE children's rows; the keys are checked before the
+    commit instead, and a migration that broke one is rolled back.
+    """
+    sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         connection.execution_options(compliance_write=True)
-        with connection.begin():
-            if engine.dialect.name == "postgresql":
-                connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        if sqlite:  # outside any transaction: inside one, SQLite ignores this pragma
+            _driver(connection).execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        table, row, parent, _ = broken[0]
+                        raise StorageError(
+                            f"a migration left {len(broken)} row(s) with a broken foreign key"
+                            f" (first: {table} row {row}, to {parent}); nothing was changed"
+                        )
+        finally:
+            if sqlite and not connection.closed:
+                _driver(connection).execute("PRAGMA foreign_keys=ON")
+
+
+def _driver(connection: Connection) -> Any:
+    """The DBAPI connection under `connection` (its statements bypass SQLAlchemy's transactions)."""
+    return connection.connection.driver_connection
 
 
 def open_engine(database_url: str, pool: PoolOptions | None = None) -> Engine:
