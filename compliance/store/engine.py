@@ -1,8 +1,10 @@
 """Engines and schema: a database URL in, an engine on a schema at the newest revision out.
 
-SQLite gets WAL, foreign keys, a busy timeout and real transactions (see `_sqlite_begin`);
-PostgreSQL serializes migrations with an advisory lock. The Alembic revisions live in
-`migrations/`, next to `HEAD_REVISION`; Alembic itself loads only when a migration must run.
+SQLite gets WAL, foreign keys, a busy timeout and real transactions (see `_sqlite_begin`), and
+runs migrations with foreign keys off, checked before the commit (see `migrating`); PostgreSQL
+serializes migrations with an advisory lock, and its connections come from a pool sized by the
+settings, pinged before use. The Alembic revisions live in `migrations/`, next to
+`HEAD_REVISION`; Alembic itself loads only when a migration must run.
 """
 
 from __future__ import annotations
