@@ -38,8 +38,12 @@ lint: install
 	$(BIN)/ruff format --check compliance web tests bench
 	$(BIN)/mypy compliance web bench
 
-test: lint system browser  ## every test (browser ones on Debian's Chromium), with PostgreSQL and Redis when COMPLIANCE_TEST_*_URL are set
-	$(BIN)/pytest
+test: lint system browser  ## every test on SQLite (browser ones on Debian's Chromium), then again on PostgreSQL when COMPLIANCE_TEST_POSTGRES_URL is set; Redis when COMPLIANCE_TEST_REDIS_URL is
+	COMPLIANCE_TEST_DATABASE=sqlite $(BIN)/pytest
+	@if [ -n "$$COMPLIANCE_TEST_POSTGRES_URL" ]; then \
+		echo "--- the tests that use a store, again on PostgreSQL"; \
+		COMPLIANCE_TEST_DATABASE=postgresql $(BIN)/pytest; \
+	fi
 
 bench: install  ## speed (see bench/RESULTS.md); quality needs ../shared/data
 	$(BIN)/python bench/fingerprint_bench.py

@@ -66,6 +66,9 @@ class MemorySource:
     def fingerprint_removals_after(self, last_removal: int) -> list[tuple[int, int]]:
         return []
 
+    def live_fingerprint_ids(self) -> np.ndarray:
+        return np.arange(1, len(self.fingerprints) + 1, dtype=np.int64)
+
 
 class PassageMethod:
     """A: window minima of the page → the articles sharing the most of them."""

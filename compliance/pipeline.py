@@ -43,6 +43,7 @@ from compliance.records import (
     Capture,
     CheckReport,
     EncodedFingerprint,
+    IndexDrift,
     IngestReport,
     Match,
     PackCheck,
@@ -220,14 +221,31 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
             self._open_index().sync(Decoded(self.store))
             self._synced_at = time.monotonic()
 
+    def index_drift(self) -> IndexDrift:
+        """How the index folder, as it is now, differs from the stored fingerprints (nothing synced)."""
+        with self._index_lock:
+            stored = PassageIndex.open(self._index_folder(), self.settings.fingerprint_params())
+            return stored.drift(Decoded(self.store))
+
+    def rebuild_index(self, progress: Progress | None = None) -> IndexDrift:
+        """Index every stored fingerprint again, from nothing; `progress(n)` per batch. The drift after."""
+        with self._index_lock:
+            index = PassageIndex(self._index_folder(), self.settings.fingerprint_params())
+            index.rebuild(Decoded(self.store), progress)
+            self._index, self._synced_at = index, time.monotonic()
+            return index.drift(Decoded(self.store))
+
     def _open_index(self) -> PassageIndex:
         with self._index_lock:
             if self._index is None:
-                url = self.settings.database_url
-                in_memory = url.startswith("sqlite") and sqlite_path(url) is None
-                path = None if in_memory and not self.settings.index_dir else self.settings.index_path
-                self._index = PassageIndex.open(path, self.settings.fingerprint_params())
+                self._index = PassageIndex.open(self._index_folder(), self.settings.fingerprint_params())
             return self._index
+
+    def _index_folder(self) -> Path | None:
+        """Where the index is kept: None (in memory) for an in-memory SQLite database without index_dir."""
+        url = self.settings.database_url
+        in_memory = url.startswith("sqlite") and sqlite_path(url) is None
+        return None if in_memory and not self.settings.index_dir else self.settings.index_path
 
     def delete_article(self, url: str) -> bool:
         """Delete one of our articles and its fingerprint, index included; False if none is stored."""

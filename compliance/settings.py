@@ -28,6 +28,12 @@ class Settings:
 
     database_url: str = DEFAULT_DATABASE_URL
     index_dir: str = ""  # empty: beside the SQLite file, or ./var/index for a server database
+    # Connections to a database server (PostgreSQL), per process; each is pinged before use, so
+    # one the server dropped (a restart, pg_terminate_backend) is replaced, not failed on.
+    db_pool_size: int = 5  # connections kept open
+    db_max_overflow: int = 10  # more opened under load, closed again when returned
+    db_pool_recycle: float = 1800.0  # seconds before a connection is replaced (firewalls drop idle ones)
+    db_pool_timeout: float = 30.0  # seconds a call waits for a free connection before it fails
 
     # Fingerprints: word shingles, a whole-text MinHash, and the minimum of every passage window.
     shingle_size: int = 3
@@ -189,12 +195,23 @@ class Settings:
             raise ConfigurationError("database_url must not be empty")
         if self.index_refresh < 0:
             raise ConfigurationError(f"index_refresh must be >= 0, got {self.index_refresh!r}")
+        self._check_pool()
         for name in ("connect_timeout", "read_timeout", "fetch_deadline"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 < value < math.inf:
                 raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
         if self.api_check_wait < 0:
             raise ConfigurationError(f"api_check_wait must be >= 0, got {self.api_check_wait!r}")
+
+    def _check_pool(self) -> None:
+        for name, least in (("db_pool_size", 1), ("db_max_overflow", 0)):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < least:
+                raise ConfigurationError(f"{name} must be an integer >= {least}, got {value!r}")
+        for name in ("db_pool_recycle", "db_pool_timeout"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not 0 < value < math.inf:
+                raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")
 
     def _check_parts(self) -> None:
         part, overlap = self.check_part_words, self.check_part_overlap

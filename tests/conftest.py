@@ -5,6 +5,10 @@ Every test runs under the network guard (tests/sites.py): a connection outside 1
 ::1, or a system DNS lookup, fails the test before any packet leaves; the `guard` fixture gives
 tests that prove "no connection was attempted" its record of connections.
 
+Every store a test uses comes from `databases` (tests/databases.py), on the database
+COMPLIANCE_TEST_DATABASE chooses: `sqlite`, `postgresql`, or unset (SQLite, and the tests
+parametrized on `database_url` on both). Every test runs in its own folder (`_private_cwd`).
+
 PostgreSQL (`COMPLIANCE_TEST_POSTGRES_URL`), Redis (`COMPLIANCE_TEST_REDIS_URL`) and the
 evaluation corpora (../shared/data) are optional on a developer's machine and required under CI:
 `unavailable()` is the one place that decides between skipping and failing.
@@ -15,7 +19,6 @@ from __future__ import annotations
 import os
 import shutil
 import socket
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -24,6 +27,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from databases import Databases, PostgresServer, migrate, seed, settings_of
 from sites import NetworkGuard, SiteServer, guarded, serve
 
 from compliance.ingest.readers import read_paths
@@ -169,32 +173,98 @@ def site() -> Iterator[SiteServer]:
 
 
 # --- databases and settings -----------------------------------------------------------------------
+#
+# COMPLIANCE_TEST_DATABASE picks where every test that uses a store keeps it: `sqlite` (files in the
+# test's folder), `postgresql` (a database of its own on COMPLIANCE_TEST_POSTGRES_URL's server, copied
+# from a migrated template made once per session, dropped after the test), or unset: SQLite, and
+# the tests parametrized on `database_url` on both. `make test` runs the suite once per database.
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL to an empty database: a SQLite file, or a fresh PostgreSQL schema dropped after."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'db' / 'compliance.db'}"
+def _chosen_database() -> str:
+    chosen = os.environ.get("COMPLIANCE_TEST_DATABASE", "").strip().lower()
+    if chosen not in ("", "sqlite", "postgresql"):
+        raise pytest.UsageError(f"COMPLIANCE_TEST_DATABASE must be sqlite or postgresql, got {chosen!r}")
+    return chosen
+
+
+TEST_DATABASE = _chosen_database()
+DATABASE_PARAMS = {"sqlite": ["sqlite"], "postgresql": ["postgresql"]}.get(
+    TEST_DATABASE, ["sqlite", "postgresql"]
+)
+# The fixtures that give a test a store: on PostgreSQL, `make test` runs only the tests using one.
+STORE_FIXTURES = frozenset(
+    {"databases", "module_databases", "database_url", "settings", "env", "app", "client", "loaded_archive"}
+    | {"postgres_server", "blank_url"}
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """With COMPLIANCE_TEST_DATABASE=postgresql, leave out the tests that use no store: the run
+    on SQLite has run them, and they would run the same on any database."""
+    if TEST_DATABASE != "postgresql":
         return
-    server: str = request.getfixturevalue("postgres_url")
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(server)
-    with admin.begin() as connection:
-        connection.execute(sa.schema.CreateSchema(schema))
+    kept = [item for item in items if STORE_FIXTURES & set(getattr(item, "fixturenames", ()))]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if item not in kept])
+        items[:] = kept
+
+
+@pytest.fixture(scope="session")
+def postgres_server(postgres_url: str) -> Iterator[PostgresServer]:
+    """This session's PostgreSQL databases; its templates are dropped at the end."""
+    server = PostgresServer(postgres_url)
     try:
-        url = sa.make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
+        server.template("empty", migrate)
+        yield server
     finally:
-        with admin.begin() as connection:
-            connection.execute(sa.schema.DropSchema(schema, cascade=True))
-        admin.dispose()
+        server.close()
+
+
+@pytest.fixture(scope="session")
+def seeded_postgres(
+    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[str, Path]:
+    """A PostgreSQL template holding every fixture article, and the folder of its index."""
+    folder = tmp_path_factory.mktemp("seeded-postgres")
+    return postgres_server.template("seeded", seed(folder)), folder / "index"
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    """Settings on a fresh SQLite file, with its index and evidence beside it."""
-    return Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}", evidence_dir=str(tmp_path / "evidence"))
+def databases(request: pytest.FixtureRequest) -> Iterator[Databases]:
+    """Where this test keeps its stores: `.empty(folder)` and `.seeded(folder)` give their settings."""
+    chosen = Databases(request, "postgresql" if TEST_DATABASE == "postgresql" else "sqlite")
+    try:
+        yield chosen
+    finally:
+        chosen.drop()
+
+
+@pytest.fixture(scope="module")
+def module_databases(request: pytest.FixtureRequest) -> Iterator[Databases]:
+    """`databases` for a module's shared store, dropped after the module's last test."""
+    chosen = Databases(request, "postgresql" if TEST_DATABASE == "postgresql" else "sqlite")
+    try:
+        yield chosen
+    finally:
+        chosen.drop()
+
+
+@pytest.fixture(autouse=True)
+def _private_cwd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in its own folder: a default `var/` (index, evidence) never lands in the repo."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(params=DATABASE_PARAMS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path, databases: Databases) -> str:
+    """A URL to an empty database at the newest revision: a SQLite file, or a PostgreSQL database."""
+    return databases.empty(tmp_path / "db", kind=request.param)["COMPLIANCE_DATABASE_URL"]
+
+
+@pytest.fixture
+def settings(tmp_path: Path, databases: Databases) -> Settings:
+    """Settings on a fresh database (SQLite: a file), with its index and evidence beside it."""
+    return settings_of(databases.empty(tmp_path, "test"))
 
 
 @pytest.fixture(scope="session")
@@ -208,11 +278,27 @@ def seeded_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def loaded_archive(tmp_path_factory: pytest.TempPathFactory, seeded_folder: Path) -> Iterator[Archive]:
+def loaded_archive(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Archive]:
     """One archive with every fixture article, shared by read-only tests."""
-    folder = shutil.copytree(seeded_folder, tmp_path_factory.mktemp("loaded") / "archive")
-    with Archive(Settings(database_url=f"sqlite:///{folder / 'archive.db'}")) as archive:
-        yield archive
+    folder = tmp_path_factory.mktemp("loaded") / "archive"
+    if TEST_DATABASE != "postgresql":
+        shutil.copytree(request.getfixturevalue("seeded_folder"), folder)
+        with Archive(Settings(database_url=f"sqlite:///{folder / 'archive.db'}")) as archive:
+            yield archive
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    template, index = request.getfixturevalue("seeded_postgres")
+    database = server.copy(template)
+    shutil.copytree(index, folder / "index")
+    try:
+        with Archive(
+            Settings(database_url=server.url_of(database), index_dir=str(folder / "index"))
+        ) as archive:
+            yield archive
+    finally:
+        server.drop(database)
 
 
 @pytest.fixture
@@ -224,12 +310,11 @@ def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None) -> dict[str, str]:
+def env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None, databases: Databases
+) -> dict[str, str]:
     """COMPLIANCE_* variables pointing the CLI at a temporary database."""
-    values = {
-        "COMPLIANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
-        "COMPLIANCE_EVIDENCE_DIR": str(tmp_path / "evidence"),
-    }
+    values = databases.empty(tmp_path, "cli")
     for name, value in values.items():
         monkeypatch.setenv(name, value)
     return values
@@ -239,16 +324,9 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, clean_env: None) -> dic
 
 
 @pytest.fixture
-def app(tmp_path: Path, seeded_folder: Path, clean_env: None) -> Iterator[Flask]:
+def app(tmp_path: Path, databases: Databases, clean_env: None) -> Iterator[Flask]:
     """The web app on a private copy of the seeded archive, its Archive closed after the test."""
-    folder = shutil.copytree(seeded_folder, tmp_path / "app")
-    app = create_app(
-        {
-            "TESTING": True,
-            "COMPLIANCE_DATABASE_URL": f"sqlite:///{folder / 'archive.db'}",
-            "COMPLIANCE_EVIDENCE_DIR": str(folder / "evidence"),
-        }
-    )
+    app = create_app({"TESTING": True, **databases.seeded(tmp_path / "app")})
     yield app
     close_archive(app)
 

@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import logging
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,6 +22,7 @@ from compliance.cli import main
 from web import close_archive, create_app, get_archive
 
 if TYPE_CHECKING:
+    from databases import Databases
     from flask import Flask
     from flask.testing import FlaskClient
     from werkzeug.test import TestResponse
@@ -42,14 +42,12 @@ NEW_BODY = (
 
 
 @pytest.fixture
-def api_app(tmp_path: Path, seeded_folder: Path, clean_env: None, site: SiteServer) -> Iterator[Flask]:
+def api_app(tmp_path: Path, databases: Databases, clean_env: None, site: SiteServer) -> Iterator[Flask]:
     """The web app on a copy of the seeded archive; the fixture site on 127.0.0.1 may be fetched."""
-    folder = shutil.copytree(seeded_folder, tmp_path / "api")
     app = create_app(
         {
             "TESTING": True,
-            "COMPLIANCE_DATABASE_URL": f"sqlite:///{folder / 'archive.db'}",
-            "COMPLIANCE_EVIDENCE_DIR": str(folder / "evidence"),
+            **databases.seeded(tmp_path / "api"),
             "COMPLIANCE_FETCH_ALLOW_HOSTS": f"127.0.0.1:{site.port}",
             "COMPLIANCE_WEBHOOK_SECRET": "un secret partagé",
             "COMPLIANCE_READ_TIMEOUT": 5.0,
@@ -202,7 +200,7 @@ def test_a_new_article_is_found_by_the_next_check_without_restart(api: FlaskClie
 
 
 def test_a_slow_url_check_answers_202_and_calls_back_a_signed_webhook(
-    tmp_path: Path, seeded_folder: Path, clean_env: None, site: SiteServer
+    tmp_path: Path, databases: Databases, clean_env: None, site: SiteServer
 ) -> None:
     received: list[tuple[dict[str, str], bytes]] = []
     done = threading.Event()
@@ -220,11 +218,9 @@ def test_a_slow_url_check_answers_202_and_calls_back_a_signed_webhook(
 
     hook = LoopbackServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=hook.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    folder = shutil.copytree(seeded_folder, tmp_path / "slow")
     app = create_app(
         {
-            "COMPLIANCE_DATABASE_URL": f"sqlite:///{folder / 'archive.db'}",
-            "COMPLIANCE_EVIDENCE_DIR": str(folder / "evidence"),
+            **databases.seeded(tmp_path / "slow"),
             "COMPLIANCE_FETCH_ALLOW_HOSTS": f"127.0.0.1:{site.port},127.0.0.1:{hook.server_address[1]}",
             "COMPLIANCE_WEBHOOK_SECRET": "un secret partagé",
             "COMPLIANCE_API_CHECK_WAIT": 0.0,  # every URL check becomes a job
@@ -330,6 +326,16 @@ def test_findings_are_listed_with_filters_and_a_cursor(api: FlaskClient, key_for
     assert_problem(api.get("/api/v1/findings/999999", headers=bearer(key)), 404, "not-found")
 
 
+@pytest.mark.parametrize("path", ["/api/v1/articles/{id}", "/api/v1/findings/{id}"])
+def test_an_id_larger_than_any_column_holds_is_not_found(
+    api: FlaskClient, key_for: Callable[..., str], path: str
+) -> None:
+    """PostgreSQL refuses an id over its integer range where SQLite finds nothing: 404 on both."""
+    key = key_for("read")
+    for huge in (2**31, 2**40, 2**62):
+        assert_problem(api.get(path.format(id=huge), headers=bearer(key)), 404, "not-found")
+
+
 # --- articles --------------------------------------------------------------------------------------
 
 
@@ -402,10 +408,10 @@ def test_errors_are_problem_details(
         assert "POST" in response.headers["Allow"]
 
 
-def test_a_request_too_large_is_a_413_problem(tmp_path: Path, clean_env: None) -> None:
+def test_a_request_too_large_is_a_413_problem(tmp_path: Path, databases: Databases, clean_env: None) -> None:
     app = create_app(
         {
-            "COMPLIANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'a.db'}",
+            **databases.empty(tmp_path),
             "COMPLIANCE_API_MAX_REQUEST_BYTES": 1000,
         }
     )
@@ -456,10 +462,10 @@ def test_keys_never_appear_in_logs(api: FlaskClient, key_for: Any, caplog: pytes
 # --- rate limits and health ------------------------------------------------------------------------
 
 
-def limited_app(tmp_path: Path, **config: Any) -> Flask:
+def limited_app(databases: Databases, tmp_path: Path, **config: Any) -> Flask:
     return create_app(
         {
-            "COMPLIANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'l.db'}",
+            **databases.empty(tmp_path),
             "COMPLIANCE_API_RATE_LIMIT": "2/minute",
             **config,
         }
@@ -479,8 +485,10 @@ def assert_limited_per_key(app: Flask) -> None:
     assert client.get("/api/v1/healthz").status_code == 200  # health is not limited
 
 
-def test_requests_over_the_rate_limit_get_429_with_retry_after(tmp_path: Path, clean_env: None) -> None:
-    app = limited_app(tmp_path)
+def test_requests_over_the_rate_limit_get_429_with_retry_after(
+    tmp_path: Path, databases: Databases, clean_env: None
+) -> None:
+    app = limited_app(databases, tmp_path)
     try:
         assert_limited_per_key(app)
     finally:
@@ -488,9 +496,9 @@ def test_requests_over_the_rate_limit_get_429_with_retry_after(tmp_path: Path, c
 
 
 def test_rate_limits_are_counted_in_redis_when_configured(
-    tmp_path: Path, clean_env: None, redis_url: str
+    tmp_path: Path, databases: Databases, clean_env: None, redis_url: str
 ) -> None:
-    app = limited_app(tmp_path, COMPLIANCE_RATELIMIT_STORAGE_URL=redis_url)
+    app = limited_app(databases, tmp_path, COMPLIANCE_RATELIMIT_STORAGE_URL=redis_url)
     try:
         limiter = app.extensions["compliance_limiter"]
         limiter.reset()
@@ -501,11 +509,11 @@ def test_rate_limits_are_counted_in_redis_when_configured(
         close_archive(app)
 
 
-def test_a_bad_rate_limit_fails_the_factory(tmp_path: Path, clean_env: None) -> None:
+def test_a_bad_rate_limit_fails_the_factory(tmp_path: Path, databases: Databases, clean_env: None) -> None:
     from compliance.errors import ConfigurationError
 
     with pytest.raises(ConfigurationError, match="api_rate_limit"):
-        limited_app(tmp_path, COMPLIANCE_API_RATE_LIMIT="often")
+        limited_app(databases, tmp_path, COMPLIANCE_API_RATE_LIMIT="often")
 
 
 def test_healthz_reports_database_and_index(api: FlaskClient) -> None:

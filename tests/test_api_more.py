@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from compliance.records import Actor, Role
 from web import close_archive, create_app, get_archive
 
 if TYPE_CHECKING:
+    from databases import Databases
     from flask import Flask
     from flask.testing import FlaskClient
 
@@ -28,14 +28,12 @@ def watched() -> Iterator[WatchedSite]:
 
 
 @pytest.fixture
-def api_app(tmp_path: Path, seeded_folder: Path, clean_env: None, watched: WatchedSite) -> Iterator[Flask]:
+def api_app(tmp_path: Path, databases: Databases, clean_env: None, watched: WatchedSite) -> Iterator[Flask]:
     """The web app on a copy of the seeded archive; the watched site on 127.0.0.1 may be fetched."""
-    folder = shutil.copytree(seeded_folder, tmp_path / "api")
     app = create_app(
         {
             "TESTING": True,
-            "COMPLIANCE_DATABASE_URL": f"sqlite:///{folder / 'archive.db'}",
-            "COMPLIANCE_EVIDENCE_DIR": str(folder / "evidence"),
+            **databases.seeded(tmp_path / "api"),
             "COMPLIANCE_FETCH_ALLOW_HOSTS": f"127.0.0.1:{watched.port}",
             "COMPLIANCE_READ_TIMEOUT": 5.0,
         }

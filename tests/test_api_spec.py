@@ -6,7 +6,6 @@ A scan (POST /scans) is answered without fetching anything: see `spec_app`.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +26,7 @@ from web import close_archive, create_app, get_archive
 from web.api import DOCS_PATH, SPEC_PATH
 
 if TYPE_CHECKING:
+    from databases import Databases
     from flask import Flask
 
 # Left out: `positive_data_acceptance`. A URL can match the document and still be refused (422,
@@ -43,7 +43,7 @@ def _no_scan(archive: Any, chosen: Any, progress: Any) -> ScanReport:
 
 @pytest.fixture
 def spec_app(
-    tmp_path: Path, seeded_folder: Path, clean_env: None, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, databases: Databases, clean_env: None, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Flask]:
     """The app on a copy of the seeded archive; no generated URL can reach DNS or the network."""
     monkeypatch.setattr(vet, "system_resolver", lambda host, port: NOT_PUBLIC)
@@ -51,12 +51,10 @@ def spec_app(
     # (with seeds it made up): the request is still validated, sites looked up (404) and the answer
     # checked against the document, but no scan runs, so nothing is fetched and no delay is waited.
     monkeypatch.setattr(scan_run, "run_scans", _no_scan)
-    folder = shutil.copytree(seeded_folder, tmp_path / "spec")
     app = create_app(
         {
             "TESTING": True,
-            "COMPLIANCE_DATABASE_URL": f"sqlite:///{folder / 'archive.db'}",
-            "COMPLIANCE_EVIDENCE_DIR": str(folder / "evidence"),
+            **databases.seeded(tmp_path / "spec"),
             "COMPLIANCE_API_RATE_LIMIT": "100000/minute",
         }
     )

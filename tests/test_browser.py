@@ -10,7 +10,6 @@ verify it. With COMPLIANCE_SCREENSHOTS=folder (`make screenshots`), the main pag
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from compliance.records import Role
 from web import close_archive, create_app, get_archive
 
 if TYPE_CHECKING:
+    from databases import Databases
     from flask import Flask
     from playwright.sync_api import Page
 
@@ -43,14 +43,12 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture
-def app(tmp_path: Path, seeded_folder: Path, clean_env: None) -> Iterator[Flask]:
+def app(tmp_path: Path, databases: Databases, clean_env: None) -> Iterator[Flask]:
     """The web app on a copy of the seeded archive, with a sender for notices."""
-    folder = shutil.copytree(seeded_folder, tmp_path / "app")
     app = create_app(
         {
             "TESTING": True,
-            "COMPLIANCE_DATABASE_URL": f"sqlite:///{folder / 'archive.db'}",
-            "COMPLIANCE_EVIDENCE_DIR": str(folder / "evidence"),
+            **databases.seeded(tmp_path / "app"),
             "COMPLIANCE_PUBLISHER_NAME": "La Gazette du Littoral",
             "COMPLIANCE_PUBLISHER_CONTACT": "juridique@gazette-littoral.example",
         }

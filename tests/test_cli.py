@@ -395,3 +395,12 @@ def test_the_cli_reaches_the_core_only_through_the_pipeline_facade(module: str) 
     libraries = {n.split(".")[0] for n in names} - set(sys.stdlib_module_names) - {"__future__"}
     app = {"web"} if module == "serve.py" else set()  # `compliance serve` runs the web app, nothing else does
     assert outside == set() and libraries <= {"click", "compliance", *app}
+
+
+def test_an_id_larger_than_any_column_holds_is_not_found(runner: CliRunner, env: dict[str, str]) -> None:
+    """PostgreSQL refuses an id over its integer range where SQLite finds nothing: exit 2 on both."""
+    for huge in (2**31, 2**40):
+        result = runner.invoke(main, ["cases", "show", str(huge)])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+        assert f"no case with id {huge}" in result.stderr or "out of the database's range" in result.stderr

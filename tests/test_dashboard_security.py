@@ -14,6 +14,7 @@ from compliance.records import Role
 from web import close_archive, create_app, get_archive
 
 if TYPE_CHECKING:
+    from databases import Databases
     from flask import Flask
     from flask.testing import FlaskClient
 
@@ -102,8 +103,10 @@ def test_signed_in_pages_and_their_errors_carry_the_headers(client: FlaskClient,
         assert_secure(response)
 
 
-def test_the_session_cookie_is_secure_httponly_and_samesite(tmp_path: Path, clean_env: None) -> None:
-    app = create_app({"COMPLIANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"})
+def test_the_session_cookie_is_secure_httponly_and_samesite(
+    tmp_path: Path, databases: Databases, clean_env: None
+) -> None:
+    app = create_app(databases.empty(tmp_path))
     try:
         client = app.test_client()
         cookies = client.get("/login").headers.getlist("Set-Cookie")

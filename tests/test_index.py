@@ -47,6 +47,9 @@ class FakeStore:
     def fingerprint_removals_after(self, last_removal: int) -> list[tuple[int, int]]:
         return [(n + 1, fid) for n, fid in enumerate(self.removals) if n + 1 > last_removal]
 
+    def live_fingerprint_ids(self) -> np.ndarray:
+        return np.array(sorted(self.rows), dtype=np.int64)
+
 
 def text(n: int) -> str:
     return " ".join(f"article{n} mot{n}x{i}" for i in range(80))

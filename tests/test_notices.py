@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 from casework import ANALYST, LEGAL, RECIPIENT, Desk
@@ -26,14 +27,18 @@ from compliance.records import (
 )
 from compliance.settings import Settings
 
+if TYPE_CHECKING:
+    from databases import Databases
+
 S = CaseState
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+def desk(tmp_path_factory: pytest.TempPathFactory, module_databases: Databases) -> Iterator[Desk]:
     folder = tmp_path_factory.mktemp("notices")
+    on_server = module_databases.kind == "postgresql"
     settings = Settings(
-        database_url="sqlite://",
+        database_url=module_databases.empty(folder)["COMPLIANCE_DATABASE_URL"] if on_server else "sqlite://",
         index_dir=str(folder / "index"),
         evidence_dir=str(folder / "evidence"),
         publisher_name="La Gazette du Littoral",

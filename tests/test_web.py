@@ -14,6 +14,7 @@ from web import close_archive, create_app, get_archive
 from web.archive import settings_from_config
 
 if TYPE_CHECKING:
+    from databases import Databases
     from flask import Flask
     from flask.testing import FlaskClient
 
@@ -55,9 +56,10 @@ def test_healthz_is_503_when_the_database_fails(
     assert "server closed" not in response.get_data(as_text=True)  # details go to the log only
 
 
-def test_app_factory_takes_a_test_config(tmp_path: Path, clean_env: None) -> None:
-    url = f"sqlite:///{tmp_path / 'empty.db'}"
-    app = create_app({"TESTING": True, "COMPLIANCE_DATABASE_URL": url, "COMPLIANCE_MAX_CANDIDATES": 7})
+def test_app_factory_takes_a_test_config(tmp_path: Path, databases: Databases, clean_env: None) -> None:
+    config = databases.empty(tmp_path, "empty")
+    url = config["COMPLIANCE_DATABASE_URL"]
+    app = create_app({"TESTING": True, **config, "COMPLIANCE_MAX_CANDIDATES": 7})
     try:
         assert app.testing and app.config["COMPLIANCE_DATABASE_URL"] == url
         with app.app_context():
@@ -68,8 +70,10 @@ def test_app_factory_takes_a_test_config(tmp_path: Path, clean_env: None) -> Non
         close_archive(app)
 
 
-def test_each_app_has_its_own_archive(app: Flask, tmp_path: Path, clean_env: None) -> None:
-    other = create_app({"TESTING": True, "COMPLIANCE_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}"})
+def test_each_app_has_its_own_archive(
+    app: Flask, tmp_path: Path, databases: Databases, clean_env: None
+) -> None:
+    other = create_app({"TESTING": True, **databases.empty(tmp_path / "other")})
     try:
         with app.app_context():
             first = get_archive()
@@ -87,10 +91,12 @@ def test_close_archive_closes_it_once(app: Flask, monkeypatch: pytest.MonkeyPatc
     with app.app_context():
         archive = get_archive()
     closed: list[int] = []
+    really_close = archive.store.close
     monkeypatch.setattr(archive.store, "close", lambda: closed.append(1))
     close_archive(app)
     close_archive(app)
     assert closed == [1]
+    really_close()  # the stand-in left the database's connections open
 
 
 def test_config_overrides_the_environment(monkeypatch: pytest.MonkeyPatch, clean_env: None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from casework import ACTORS, ANALYST, LEGAL, PATHS, Desk
@@ -16,14 +17,18 @@ from compliance.pipeline import Archive
 from compliance.records import Action, CaseState, EventKind, Role
 from compliance.settings import Settings
 
+if TYPE_CHECKING:
+    from databases import Databases
+
 S = CaseState
 
 
 @pytest.fixture(scope="module")
-def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Desk]:
+def desk(tmp_path_factory: pytest.TempPathFactory, module_databases: Databases) -> Iterator[Desk]:
     folder = tmp_path_factory.mktemp("workflow")
+    on_server = module_databases.kind == "postgresql"
     settings = Settings(
-        database_url="sqlite://",
+        database_url=module_databases.empty(folder)["COMPLIANCE_DATABASE_URL"] if on_server else "sqlite://",
         index_dir=str(folder / "index"),
         evidence_dir=str(folder / "evidence"),
         publisher_name="La Gazette du Littoral",

@@ -26,6 +26,7 @@ from compliance.cli import (
     evidence,
     findings,
     fingerprints,
+    index,
     ingest,
     notices,
     output,
@@ -54,6 +55,7 @@ GROUPS = (
     demo,
     serve,
     fingerprints,
+    index,
 )
 
 

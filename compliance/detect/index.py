@@ -27,7 +27,7 @@ Storage keeps fingerprints encoded (bytes); `Decoded` gives the index them as ar
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -39,7 +39,7 @@ from compliance.detect.fingerprint import decode
 from compliance.detect.index_folder import IndexFolder, Manifest
 from compliance.detect.segments import Segment, due_for_merge, merge
 from compliance.errors import StorageError
-from compliance.records import EncodedFingerprint, Fingerprint, StoredFingerprint
+from compliance.records import EncodedFingerprint, Fingerprint, IndexDrift, StoredFingerprint
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class FingerprintSource(Protocol):
         self, last_id: int, batch: int = ...
     ) -> Iterable[StoredFingerprint[Fingerprint]]: ...
     def fingerprint_removals_after(self, last_removal: int) -> Sequence[tuple[int, int]]: ...
+    def live_fingerprint_ids(self) -> np.ndarray: ...
 
 
 class EncodedSource(Protocol):
@@ -65,6 +66,7 @@ class EncodedSource(Protocol):
         self, last_id: int, batch: int = ...
     ) -> Iterable[StoredFingerprint[EncodedFingerprint]]: ...
     def fingerprint_removals_after(self, last_removal: int) -> Sequence[tuple[int, int]]: ...
+    def live_fingerprint_ids(self) -> Sequence[int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,9 @@ class Decoded:
 
     def fingerprint_removals_after(self, last_removal: int) -> Sequence[tuple[int, int]]:
         return self.stored.fingerprint_removals_after(last_removal)
+
+    def live_fingerprint_ids(self) -> np.ndarray:
+        return np.asarray(self.stored.live_fingerprint_ids(), dtype=np.int64)
 
 
 class PassageIndex:
@@ -175,6 +180,44 @@ class PassageIndex:
             self._folder.remove_leftovers(self._manifest or {})
         return True
 
+    def rebuild(self, source: FingerprintSource, progress: Callable[[int], None] | None = None) -> None:
+        """Forget the stored index and index every stored fingerprint again; `progress(n)` as it goes.
+
+        Another process's ingest meanwhile is caught up by its next `sync`, as ever: ids above
+        the last one read here are new to this index whatever happened before.
+        """
+        if self._folder is None:
+            self._reindex(source, progress)
+            return
+        with self._folder.writing():
+            self._reindex(source, progress)
+            self._save()
+            self._folder.remove_leftovers(self._manifest or {})
+
+    def drift(self, source: FingerprintSource) -> IndexDrift:
+        """How this index, as opened (not caught up), differs from the stored fingerprints."""
+        owners = [s.owners for s in self.segments]
+        pairs = np.concatenate(owners) if owners else np.zeros((0, 2), np.int64)
+        pairs = pairs[~np.isin(pairs[:, 0], self.dead)]
+        stored = source.live_fingerprint_ids()
+        missing = np.setdiff1d(stored, pairs[:, 0])
+        stale = pairs[~np.isin(pairs[:, 0], stored)]
+        params_match = self._manifest is None or self._manifest.get("params") == self.params
+        return IndexDrift(
+            folder=str(self.path or ""),
+            params_match=params_match,
+            indexed=len(pairs),
+            stored=len(stored),
+            missing=tuple(int(i) for i in missing),
+            stale=tuple((int(f), int(a)) for f, a in stale),
+        )
+
+    def _reindex(self, source: FingerprintSource, progress: Callable[[int], None] | None) -> None:
+        """Every stored fingerprint indexed again, in segments of BUILD_BATCH merged as they come."""
+        self._reset()
+        _, self.removed = source.fingerprint_state()  # removals before now are not in what is read
+        self._catch_up(source, progress)
+
     def compact(self) -> None:
         """Merge every segment into one, dropping removed fingerprints."""
         if self._folder is None:
@@ -187,7 +230,7 @@ class PassageIndex:
             self._save()
             self._folder.remove_leftovers(self._manifest or {})
 
-    def _catch_up(self, source: FingerprintSource) -> None:
+    def _catch_up(self, source: FingerprintSource, progress: Callable[[int], None] | None = None) -> None:
         """Index the fingerprints added since `last_id`, forget those removed, merge what is due."""
         last_id, removed = source.fingerprint_state()
         if last_id < self.last_id or removed < self.removed:  # the database was replaced: start again
@@ -198,6 +241,8 @@ class PassageIndex:
             self.segments.append(new)
             self.last_id = int(new.owners[:, 0].max())
             self._merge_due()
+            if progress is not None:
+                progress(len(batch))
         if removed > self.removed:
             gone = source.fingerprint_removals_after(self.removed)
             if gone:

@@ -3,7 +3,8 @@
 Every value is defined in one module of this package and re-exported here, so callers import
 them all from `compliance.records`:
 
-articles    Verdict, ArticleInput, Article, fingerprints, Passage, Scores, Match, IngestReport, Capture
+articles    Verdict, ArticleInput, Article, fingerprints, Passage, Scores, Match, IngestReport,
+            IndexDrift, Capture
 findings    the policy's values (Partner, PageContext, Attribution, Severity, Decision) and the
             findings checks keep (PageRef, Judged, Sighting, Finding, Recorded, CheckReport)
 workflow    the legal workflow (compliance.cases): users, cases, notices, the audit log, re-checks
@@ -30,6 +31,7 @@ from compliance.records.articles import (
     EncodedFingerprint,
     Fingerprint,
     FingerprintForm,
+    IndexDrift,
     IngestReport,
     Match,
     Passage,
@@ -149,6 +151,7 @@ __all__ = [
     "InboxPage",
     "InboxSite",
     "InboxSort",
+    "IndexDrift",
     "IngestReport",
     "JobState",
     "Judged",

@@ -176,6 +176,27 @@ class IngestReport:
 
 
 @dataclass(frozen=True, slots=True)
+class IndexDrift:
+    """How a passage index differs from the fingerprints stored in the database.
+
+    `missing`: fingerprint ids stored but not indexed (their articles cannot be found);
+    `stale`: (fingerprint id, article id) pairs indexed but no longer stored (deleted or
+    re-ingested articles, which checks would still propose as candidates).
+    """
+
+    folder: str  # empty for an index held in memory
+    params_match: bool  # False: the folder's index was built with other fingerprint parameters
+    indexed: int
+    stored: int
+    missing: tuple[int, ...] = ()
+    stale: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def drifted(self) -> bool:
+        return bool(self.missing or self.stale or not self.params_match)
+
+
+@dataclass(frozen=True, slots=True)
 class Capture:
     """The evidence of one fetch or one submitted file; written once, never rewritten.
 

@@ -11,6 +11,7 @@
     matches       ─► a check result: {[url | file,] [capture,] matches}, one per checked input
     passages      ─► an align result: {passages}
     IngestReport  ─► {ingested, updated, unchanged, failed, errors}
+    IndexDrift    ─► {folder, drift, params_match, indexed, stored, missing, stale [{fingerprint, article}]}
     Case, CaseEvent, Notice, User, AuditEntry, ChainCheck, Recheck, PackCheck ─► the workflow's
                       documents (`cases show --json`, `notices show --json`, `audit verify --json`…)
     ComplianceError ─► a problem-details document (RFC 9457): {type, title, status, detail[, errors]}
@@ -43,6 +44,7 @@ from .checks import (
     check_report,
     check_result,
     finding,
+    index_drift,
     ingest_report,
     match,
     page,
@@ -77,6 +79,7 @@ __all__ = [
     "finding",
     "finding_summary",
     "findings_page",
+    "index_drift",
     "ingest_report",
     "match",
     "notice",

@@ -24,6 +24,7 @@ from compliance.records import (
     Capture,
     CheckReport,
     Finding,
+    IndexDrift,
     IngestReport,
     Match,
     PageRef,
@@ -220,4 +221,17 @@ def ingest_report(report: IngestReport) -> dict[str, Any]:
         "unchanged": report.unchanged,
         "failed": report.failed,
         "errors": list(report.errors),
+    }
+
+
+def index_drift(drift: IndexDrift) -> dict[str, Any]:
+    """How the passage index differs from the stored fingerprints (`compliance index check --json`)."""
+    return {
+        "folder": drift.folder or None,
+        "drift": drift.drifted,
+        "params_match": drift.params_match,
+        "indexed": drift.indexed,
+        "stored": drift.stored,
+        "missing": list(drift.missing),
+        "stale": [{"fingerprint": fingerprint, "article": article} for fingerprint, article in drift.stale],
     }

@@ -1,13 +1,18 @@
 """Engines and schema: a database URL in, an engine on a schema at the newest revision out.
 
-SQLite gets WAL, foreign keys, a busy timeout and real transactions (see `_sqlite_begin`);
-PostgreSQL serializes migrations with an advisory lock. The Alembic revisions live in
-`migrations/`, next to `HEAD_REVISION`; Alembic itself loads only when a migration must run.
+SQLite gets WAL, foreign keys, a busy timeout and real transactions (see `_sqlite_begin`), and
+runs migrations with foreign keys off, checked before the commit (see `migrating`); PostgreSQL
+serializes migrations with an advisory lock, and its connections come from a pool sized by the
+settings, pinged before use. The Alembic revisions live in `migrations/`, next to
+`HEAD_REVISION`; Alembic itself loads only when a migration must run.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,11 +35,33 @@ SQLITE_BUSY_MS = 30_000
 MIGRATION_LOCK = 0x636F6D70  # PostgreSQL advisory lock key: migrations run one at a time
 
 
-def make_engine(database_url: str | URL) -> Engine:
-    """An engine for `database_url`; SQLite gets WAL, foreign keys and real transactions."""
+@dataclass(frozen=True)
+class PoolOptions:
+    """The connection pool of a server database (Settings.db_pool_*); SQLite keeps its own."""
+
+    size: int = 5
+    max_overflow: int = 10
+    recycle: float = 1800.0
+    timeout: float = 30.0
+
+
+def make_engine(database_url: str | URL, pool: PoolOptions | None = None) -> Engine:
+    """An engine for `database_url`; SQLite gets WAL, foreign keys and real transactions.
+
+    A server's connections are pinged when taken from the pool: after the server dropped them
+    (a restart, a failover, pg_terminate_backend) the next call reconnects instead of failing.
+    """
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        pool = pool or PoolOptions()
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool.size,
+            max_overflow=pool.max_overflow,
+            pool_recycle=pool.recycle,
+            pool_timeout=pool.timeout,
+        )
     if _in_memory(url):
         # One connection shared by every thread: a pool would give each thread its own, empty,
         # database. The Store serializes its calls on it (see Store._lock).
@@ -110,22 +137,55 @@ def upgrade(engine: Engine) -> None:
     from alembic import command
 
     config = alembic_config()
+    with migrating(engine) as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+@contextmanager
+def migrating(engine: Engine) -> Iterator[Connection]:
+    """A connection in the one transaction that migrations run in, committed at the end.
+
+    PostgreSQL: under an advisory lock, so concurrent openers wait. SQLite: with foreign keys
+    off meanwhile, since a batch migration recreates a table (copy, drop, rename) and dropping a
+    parent table deletes its ON DELETE CASCADE children's rows; the keys are checked before the
+    commit instead, and a migration that broke one is rolled back.
+    """
+    sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as connection:
         connection.execution_options(compliance_write=True)
-        with connection.begin():
-            if engine.dialect.name == "postgresql":
-                connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
+        if sqlite:  # outside any transaction: inside one, SQLite ignores this pragma
+            _driver(connection).execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                if engine.dialect.name == "postgresql":
+                    connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        table, row, parent, _ = broken[0]
+                        raise StorageError(
+                            f"a migration left {len(broken)} row(s) with a broken foreign key"
+                            f" (first: {table} row {row}, to {parent}); nothing was changed"
+                        )
+        finally:
+            if sqlite and not connection.closed:
+                _driver(connection).execute("PRAGMA foreign_keys=ON")
 
 
-def open_engine(database_url: str) -> Engine:
+def _driver(connection: Connection) -> Any:
+    """The DBAPI connection under `connection` (its statements bypass SQLAlchemy's transactions)."""
+    return connection.connection.driver_connection
+
+
+def open_engine(database_url: str, pool: PoolOptions | None = None) -> Engine:
     """An engine on an up-to-date schema, or StorageError with one line saying why not."""
     shown = "(unparsable URL)"  # never the raw string: it may hold a password
     engine: Engine | None = None
     try:
         shown = make_url(database_url).render_as_string(hide_password=True)
-        engine = make_engine(database_url)
+        engine = make_engine(database_url, pool)
         upgrade(engine)
     except Exception as exc:
         # Alembic's CommandError is named, not imported: Alembic loads only when migrating.

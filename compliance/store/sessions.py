@@ -18,9 +18,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
-from compliance.errors import StorageError
+from compliance.errors import InputError, NotFoundError, StorageError
 from compliance.settings import Settings
-from compliance.store.engine import open_engine
+from compliance.store.engine import PoolOptions, open_engine
 from compliance.store.shared import one_line
 
 
@@ -37,7 +37,13 @@ class Sessions:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._engine = open_engine(settings.database_url)
+        pool = PoolOptions(
+            size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            recycle=settings.db_pool_recycle,
+            timeout=settings.db_pool_timeout,
+        )
+        self._engine = open_engine(settings.database_url, pool)
         shared = isinstance(self._engine.pool, StaticPool)
         self._lock: AbstractContextManager[Any] = threading.RLock() if shared else nullcontext()
 
@@ -60,6 +66,8 @@ class Sessions:
             with self._lock, Session(self._engine, expire_on_commit=False) as session:
                 yield session
         except SQLAlchemyError as exc:
+            if _out_of_range(exc):  # an id no row can have (PostgreSQL refuses it; SQLite finds nothing)
+                raise NotFoundError("not found: a number given is out of the database's range") from exc
             raise StorageError(f"database read failed: {one_line(exc)}") from exc
 
     @contextmanager
@@ -71,6 +79,8 @@ class Sessions:
                 with Session(connection, expire_on_commit=False) as session, session.begin():
                     yield session
         except (SQLAlchemyError, UnicodeError) as exc:
+            if _out_of_range(exc):
+                raise InputError("a number given is out of the database's range") from exc
             raise StorageError(f"database write failed: {one_line(exc)}") from exc
 
     def _pages(
@@ -87,3 +97,8 @@ class Sessions:
             if len(page) < batch:
                 return
             last_id = page[-1].id
+
+
+def _out_of_range(error: BaseException) -> bool:
+    """Whether the server refused a number too large for its column (SQLSTATE 22003)."""
+    return getattr(getattr(error, "orig", None), "sqlstate", None) == "22003"

@@ -27,7 +27,7 @@ from compliance.records import (
 
 URL_MAX_CHARS = 2048
 PAGE_MAX = 200  # findings per page of a listing, at most
-ID_MAX = 2**63 - 1  # a database id is a signed 64-bit integer: a larger one names nothing
+ID_MAX = 2**31 - 1  # ids are INTEGER columns, 32-bit on PostgreSQL: a larger one names nothing
 
 
 def one_of(kind: Any) -> OneOf:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from compliance.store.engine import make_engine
+from compliance.store.engine import make_engine, migrating
 from compliance.store.tables import Base
 
 config = context.config
@@ -44,7 +44,7 @@ def run_online() -> None:
         return
     engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
     try:
-        with engine.begin() as new_connection:
+        with migrating(engine) as new_connection:
             run_on(new_connection)
     finally:
         engine.dispose()
