@@ -406,3 +406,28 @@ def test_a_complete_sweep_is_swept_anew_and_a_changed_file_is_refused(
     write_warc(warc, {2: 2}, clean=3)  # another crawl under the same name
     changed = runner.invoke(main, ["sweep", "--resume", str(first["id"])])
     assert changed.exit_code == 2 and "the file changed since the sweep was planned" in changed.output
+
+
+def test_a_box_a_host_repeats_is_found_on_its_first_page_only(
+    cli_env: dict[str, str], runner: CliRunner, tmp_path: Path
+) -> None:
+    """A press-review box quoting one of our articles on every page of a host is boilerplate after
+    the first page (as for a scan), while a copy in one page's sidebar is still found there."""
+    ids = ingest_fixtures(cli_env["COMPLIANCE_DATABASE_URL"])
+    urls, bodies = fixture_urls(), fixture_bodies()
+    boxed = " ".join(bodies[0].split()[:70])  # the box: 70 words of our first article
+    sidebar = " ".join(bodies[1].split()[:80])  # one sidebar: 80 words of our second
+    path = tmp_path / "host.warc.gz"
+    with path.open("wb") as out:
+        writer = WARCWriter(out, gzip=True)
+        for n in range(4):
+            aside = f"<aside class='related'><p>{sidebar}</p></aside>" if n == 2 else ""
+            page = (
+                f"<html><head><title>Page {n}</title></head><body><article><h1>Page {n}</h1>"
+                f"<p>{clean_text(100 + n, 6)}</p></article>{aside}"
+                f"<div class='revue-de-presse'><p>{boxed}</p></div></body></html>"
+            )
+            response(writer, f"{PAGES}{n}", page.encode(), "text/html; charset=utf-8")
+    run(runner, str(path), "--jobs", "1")
+    found = findings_by_page(cli_env["COMPLIANCE_DATABASE_URL"])
+    assert found == {f"{PAGES}0": {ids[urls[0]]}, f"{PAGES}2": {ids[urls[1]]}}

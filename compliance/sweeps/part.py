@@ -2,7 +2,9 @@
 
     part ─► its file, checked unchanged ─► the records in its byte range (warc_records.read_range)
          ─► each record without an outcome yet:
-               body ─► main text (capture.documents: trafilatura for HTML, as a scan extracts)
+               body ─► the whole visible page (capture.documents, as a scan extracts it), the
+                       lines of its rest already seen on an earlier page of the same host in this
+                       part set aside as boilerplate (capture.boilerplate, as a scan does)
                     ─► matches (`Archive.check_text`) ─► none: `checked`
                     ─► some: judged by the policy (`checks.judge_matches`), the record's own
                        bytes kept as a capture, findings and the outcome stored in ONE transaction
@@ -23,8 +25,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compliance.capture.boilerplate import boilerplate_spans, rest_keys
+from compliance.capture.captures import site_of
 from compliance.capture.documents import page_from_bytes
 from compliance.capture.evidence import capture_from_record
+from compliance.capture.page_text import block_spans, checked_text
 from compliance.capture.warc_records import WarcRecord, read_range, record_bytes
 from compliance.checks import judge_matches
 from compliance.errors import ExtractionError, InputError, NotFoundError
@@ -60,11 +65,12 @@ def sweep_part(archive: Archive, part_id: int, progress: Tick | None = None) -> 
     done = archive.store.start_sweep_part(part_id)
     counts: Counter[str] = Counter()
     pending: list[SweepStep] = []
+    seen: dict[str, set[int]] = {}  # the rest-of-page lines of each host's pages, in this part
     try:
         unchanged(part.file)
         records = read_range(Path(part.file.path), part.start, part.end, archive.settings.max_bytes)
         for record in (r for r in records if r.offset not in done):
-            step = _checked(archive, part, record)
+            step = _checked(archive, part, record, seen)
             counts[step.outcome.status] += 1
             if step.outcome.status != RecordStatus.MATCHED:
                 pending.append(step)
@@ -81,7 +87,7 @@ def sweep_part(archive: Archive, part_id: int, progress: Tick | None = None) -> 
     return PartResult(part_id, PartState.DONE, {**_zero(), **counts})
 
 
-def _checked(archive: Archive, part: SweepPart, record: WarcRecord) -> SweepStep:
+def _checked(archive: Archive, part: SweepPart, record: WarcRecord, seen: dict[str, set[int]]) -> SweepStep:
     """One record checked; a match is stored here, with its capture; the others are returned to store."""
     assert part.id is not None and part.file.id is not None, "a stored part"
     settings = archive.settings
@@ -97,7 +103,12 @@ def _checked(archive: Archive, part: SweepPart, record: WarcRecord) -> SweepStep
         text, metadata = page_from_bytes(record.body, record.content_type, record.url or None)
     except ExtractionError as exc:
         return outcome(RecordStatus.FAILED, str(exc))
-    matches = archive.check_text(text)
+    host, blocks = site_of(record.url) if record.url else None, block_spans(metadata)
+    if host and blocks:
+        known = seen.setdefault(host, set())
+        metadata = {**metadata, "boilerplate": boilerplate_spans(text, blocks, known)}
+        known.update(rest_keys(text, blocks))
+    matches = archive.check_text(checked_text(text, metadata))
     if not matches:
         return outcome(RecordStatus.CHECKED)
     stored = record_bytes(Path(part.file.path), record.offset, record.length)
