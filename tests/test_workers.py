@@ -378,3 +378,20 @@ def test_scan_resume_without_a_broker_finishes_the_running_scan_here(
     assert done["counts"]["fetched"] == len(COPIES) + FILLERS and done["counts"]["matched"] == len(COPIES)
     again = runner.invoke(main, ["scan", "--resume"])
     assert again.exit_code == 0 and again.output == "no scan left running\n"
+
+
+def test_a_sweep_is_fanned_out_to_the_workers_one_part_a_task(fleet: Fleet) -> None:
+    """`compliance sweep` with a broker sends one task a part; two workers check every page once."""
+    from test_sweep import findings_by_page, write_warc
+
+    warc = fleet.folder / "crawl.warc.gz"
+    planted = write_warc(warc, {1: 1, 4: 2, 7: 3, 11: 4}, clean=10)
+    fleet.start_worker()
+    fleet.start_worker()
+    record = json.loads(fleet.run("sweep", str(warc), "--part-records", "3", "--json"))
+    assert record["state"] == "complete" and record["jobs"] == 0, fleet.logs()
+    assert record["records"] == record["done"] == record["checked_now"] == 14
+    assert record["counts"] == {"checked": 10, "matched": 4, "failed": 0}
+    assert set(findings_by_page(fleet.database)) == set(planted)
+    assert query(fleet.database, "SELECT COUNT(*) FROM sweep_records") == [(14,)]
+    assert query(fleet.database, "SELECT DISTINCT state FROM sweep_parts") == [("done",)]

@@ -96,7 +96,8 @@ def _summary(report: SweepReport) -> None:
     pace = report.checked_now / report.seconds if report.seconds > 0 else 0.0
     click.echo(
         f"{len(report.new_findings)} new finding(s); {report.checked_now} page(s) checked now in "
-        f"{report.seconds:.1f}s ({pace:.1f}/s, {report.jobs} process(es))"
+        f"{report.seconds:.1f}s ({pace:.1f}/s, "
+        + (f"{report.jobs} process(es))" if report.jobs else "Celery workers)")
     )
 
 

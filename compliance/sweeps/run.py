@@ -4,6 +4,8 @@
           ─► parts not done ─► one process: `sweep_part` in turn
                              ─► N processes: a pool (spawned, each with its own Archive), one
                                 part a task, progress sent back record by record
+                             ─► with a broker (COMPLIANCE_BROKER_URL): one Celery task a part
+                                (compliance.workers), the database watched until every part ends
           ─► the sweep complete when every part is done ─► counts, failures, new findings
 
 A killed sweep (or one whose part failed) stays `running`: `compliance sweep` on the same files,
@@ -56,14 +58,18 @@ def run_sweep(
     left = [part for part in archive.store.sweep_parts(sweep.id) if part.state != PartState.DONE]
     workers = max(1, min(jobs or os.cpu_count() or 1, len(left) or 1))
     counter = _Counter(sweep, progress)
-    if workers == 1:
-        results = [sweep_part(archive, part.id or 0, counter.tick) for part in left]
+    if archive.settings.broker_url:
+        _by_workers(archive, sweep, left, counter)
+        workers = 0  # the Celery workers, however many run
+    elif workers == 1:
+        for part in left:
+            sweep_part(archive, part.id or 0, counter.tick)
     else:
-        results = _in_pool(archive.settings, left, workers, counter)
+        _in_pool(archive.settings, left, workers, counter)
     archive.store.finish_sweep(sweep.id)
     counts, failures, new = archive.store.sweep_summary(sweep.id)
     final = archive.store.get_sweep(sweep.id) or sweep
-    checked_now = sum(sum(result.counts.values()) for result in results)
+    checked_now = final.done - sweep.done
     seconds = time.monotonic() - started
     return SweepReport(final, counts, tuple(failures), tuple(new), checked_now, seconds, workers, resumed)
 
@@ -80,6 +86,20 @@ class _Counter:
         self.done += count
         if self.progress is not None:
             self.progress(self.done, self.total)
+
+
+def _by_workers(archive: Archive, sweep: Sweep, parts: list[SweepPart], counter: _Counter) -> None:
+    """The parts sent to the Celery workers; the database watched until each has ended."""
+    from compliance.workers import dispatch
+
+    dispatch.sweep_parts(archive, [part.id or 0 for part in parts])
+    waiting, before = {part.id for part in parts}, sweep.done - sum(part.done for part in parts)
+    while True:
+        stored = {p.id: p for p in archive.store.sweep_parts(sweep.id) if p.id in waiting}
+        counter.tick(before + sum(p.done for p in stored.values()) - counter.done)
+        if all(p.state in (PartState.DONE, PartState.FAILED) for p in stored.values()):
+            return
+        time.sleep(POLL_SECONDS)
 
 
 def _in_pool(settings: Settings, parts: list[SweepPart], workers: int, counter: _Counter) -> list[PartResult]:

@@ -6,6 +6,7 @@ when a broker is set.
               in-process scan, built from what the workers stored
     resume    what the database says remains of the running scans, sent again
     rechecks  the due re-checks, as one task that fans out per case
+    sweep     the parts of a sweep, one task each (`compliance sweep` with a broker)
 """
 
 from __future__ import annotations
@@ -91,3 +92,10 @@ def rechecks(archive: Archive) -> None:
     """Send the due re-checks to the workers (the scheduler's job, when a broker is set)."""
     configure(archive.settings)
     tasks.recheck_due.delay()
+
+
+def sweep_parts(archive: Archive, part_ids: Sequence[int]) -> None:
+    """Send each part of a sweep to the workers, one task a part."""
+    configure(archive.settings)
+    for part_id in part_ids:
+        tasks.sweep_part.delay(part_id)

@@ -8,6 +8,8 @@
     recheck_due()         one `recheck_case` per case whose re-check is due
     recheck_case(id, n)   the case's pages checked again, unless re-check n is already done
     resume_scans()        what the database says remains, queued again (`scan --resume`)
+    sweep_part(part_id)   one part of a WARC sweep (compliance/sweeps/part.py), its records not yet
+                          done; a part delivered twice skips what the first stored
 
 Idempotent by construction: a task delivered twice finds its lead closed or claimed and stops. A
 database failure (StorageError) is retried with exponential back-off; a 429/503 puts the lead
@@ -260,3 +262,14 @@ def resume(where: Archive, names: list[str] | None = None) -> dict[str, int]:
 def summary_line(queued: dict[str, Any]) -> str:
     """What `resume` queued, on one line."""
     return ", ".join(f"{name}: {n}" for name, n in queued.items()) or "nothing to resume"
+
+
+@app.task(
+    name="compliance.sweep_part", autoretry_for=RETRIED, retry_backoff=True, retry_backoff_max=BACK_OFF_MAX
+)
+def sweep_part(part_id: int) -> str:
+    """Check one part of a sweep: the records of its byte range that have no outcome yet."""
+    from compliance.sweeps.part import sweep_part as run_part
+
+    result = run_part(archive(), part_id)
+    return f"sweep part {part_id}: {result.state.value}"
