@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compliance.capture.documents import storable
 from compliance.capture.page_text import checked_text
 from compliance.checks import file_page, record, text_page, url_page
 from compliance.detect.align import align
@@ -181,7 +182,11 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
     # --- record: suspect pages checked, captures and findings kept (compliance.checks) ---
 
     def record_text(self, text: str, name: str | None = None) -> CheckReport:
-        """Check a submitted text and keep what it reproduces as findings (`checks`)."""
+        """Check a submitted text and keep what it reproduces as findings (`checks`).
+
+        A character no database stores alike (NUL, a lone surrogate) becomes U+FFFD first, as in
+        a fetched page, so the text checked is the text kept on either database."""
+        text, name = storable(text), storable(name)
         return record(self.store, self.settings, text_page(text, name), text, self.check_text(text))
 
     def record_url(self, url: str, resolver: Resolver | None = None) -> CheckReport:

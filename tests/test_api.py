@@ -168,6 +168,16 @@ def test_a_text_check_answers_as_check_json_and_stores_findings(api: FlaskClient
     assert again["matches"][0]["finding"] == match["finding"] and again["matches"][0]["new"] is False
 
 
+def test_a_text_with_a_nul_character_is_checked_on_either_database(api: FlaskClient, key_for: Any) -> None:
+    """PostgreSQL refuses NUL in text: it becomes U+FFFD, as in a fetched page (schemathesis found it)."""
+    key = key_for("check", "read")
+    text = page_with(excerpt(fixture_bodies()[3], 120, start=20)) + "\x00 fin"
+    answer = api.post("/api/v1/checks", json={"text": text, "name": "a\x00b.txt"}, headers=bearer(key))
+    assert answer.status_code == 200, answer.get_json()
+    body = answer.get_json()
+    assert body["page"]["name"] == "a\ufffdb.txt" and len(body["matches"]) == 1
+
+
 def test_a_file_upload_is_checked(api: FlaskClient, key_for: Any) -> None:
     key = key_for("check")
     body = page_with(excerpt(fixture_bodies()[3], 120, start=20)).encode("utf-8")

@@ -55,7 +55,7 @@ def page_from_bytes(
     """The text to check and the metadata of a body of this type ("text/html; charset=…")."""
     mime, declared = media_type(content_type)
     text, metadata = _read(data, mime, charset or declared, url)
-    return _storable(text), {name: _storable(value) for name, value in metadata.items()}
+    return storable(text), {name: storable(value) for name, value in metadata.items()}
 
 
 def _read(data: bytes, mime: str, declared: str | None, url: str | None) -> tuple[str, dict[str, Any]]:
@@ -70,12 +70,12 @@ def _read(data: bytes, mime: str, declared: str | None, url: str | None) -> tupl
     raise ExtractionError(f"cannot read text from content type {mime or '(none)'}")
 
 
-def _storable(value: Any) -> Any:
+def storable(value: Any) -> Any:
     """A string (or list of them) with U+FFFD for each character no database stores alike."""
     if isinstance(value, str):
         return _UNSTORABLE.sub("\ufffd", value)
     if isinstance(value, list):
-        return [_storable(item) for item in value]
+        return [storable(item) for item in value]
     return value
 
 
