@@ -41,7 +41,7 @@ class Settings:
     seed: int = 1
     window: int = 8  # shingles per window: shared runs of window + shingle_size - 1 words are found
     max_candidates: int = 20  # articles aligned per page, most shared window minima first
-    max_df: int = 200  # a window minimum found in more articles than this is too common to search
+    max_df: int = 200  # a window minimum in more articles than this (per 100,000) is too common to search
     index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
     # Check cost: a long page is checked in overlapping parts, each looked up and aligned on its own.
     check_part_words: int = 2000  # words per part, about the pages the retrieval was tuned on

@@ -43,6 +43,7 @@ from compliance.records import EncodedFingerprint, Fingerprint, IndexDrift, Stor
 
 log = logging.getLogger(__name__)
 
+DF_ARCHIVE = 100_000  # articles for which `max_df` is the cut-off; it grows in proportion beyond
 BUILD_BATCH = 50_000  # fingerprints a new segment holds at most, so catching up from scratch stays small
 
 
@@ -143,11 +144,15 @@ class PassageIndex:
         The score sums, over the window minima an article shares with the page, the minimum's
         rarity log(1 + N / df): one shared rare phrase outweighs several common ones, which is
         what lets a short excerpt outrank articles that merely share the page's stock phrases.
+        A minimum in more than `max_df` articles per DF_ARCHIVE of the archive (and never fewer
+        than `max_df`) is boilerplate, not evidence: a fixed cut-off hid 2% of the excerpts at 1M
+        articles, where a phrase's count grows with the archive.
         """
         windows = np.unique(windows)
         spans = [segment.lookup(windows) for segment in self.segments]
         df = sum((right - left for left, right in spans), np.zeros(len(windows), dtype=np.int64))
-        searchable = (df > 0) & (df <= max_df)  # minima in many articles are boilerplate, not evidence
+        cut = max(max_df, max_df * self.live // DF_ARCHIVE)
+        searchable = (df > 0) & (df <= cut)
         weight = np.log1p(max(self.live, 1) / np.maximum(df[searchable], 1))
         articles, scores = [], []
         for segment, (left, right) in zip(self.segments, spans, strict=True):
