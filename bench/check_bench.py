@@ -49,6 +49,7 @@ from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.normalize import tokenize
 from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive, match_article
+from compliance.records import Match
 from compliance.settings import Settings
 
 TARGET_P50 = 0.010
@@ -197,6 +198,15 @@ def candidates(archive: Archive, page: str) -> int:
     return len(archive.index.query(minima, settings.max_df, settings.max_candidates))
 
 
+def excerpt_found(matches: Sequence[Match], source: int, span: Sequence[int]) -> bool:
+    """The source article is among the matches, with a passage overlapping the hidden span."""
+    start, end = span
+    return any(
+        m.article.id == source and any(p.page_start < end and start < p.page_end for p in m.passages)
+        for m in matches
+    )
+
+
 def check_pages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], int]]) -> dict[str, Any]:
     checks, loops, found, top, others, aligned = [], [], 0, 0, 0, 0
     for page, (start, end), source in pages:
@@ -208,10 +218,7 @@ def check_pages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], in
         checks.append(checked - began)
         loops.append(looped - checked)
         top += bool(matches) and matches[0].article.id == source
-        found += any(
-            m.article.id == source and any(p.page_start < end and start < p.page_end for p in m.passages)
-            for m in matches
-        )
+        found += excerpt_found(matches, source, (start, end))
         others += sum(m.article.id != source for m in matches)
         aligned += candidates(archive, page)
     n = len(pages)

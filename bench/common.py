@@ -23,6 +23,8 @@ import pstats  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from importlib.metadata import version  # noqa: E402
@@ -186,3 +188,21 @@ def profile(label: str, function: Callable[[], object], top: int = 25) -> None:
     stats = pstats.Stats(profiler, stream=stream)
     stats.sort_stats("tottime").print_stats(top)
     progress(f"\n### profile: {label}\n{stream.getvalue()}")
+
+
+class PeakMemory:
+    """This process's peak resident memory in MiB, sampled by a daemon thread from /proc: its own
+    (anonymous) and file-backed (memory-mapped pages, such as the index's, which the page cache
+    holds once for every process of the host)."""
+
+    def __init__(self, every: float = 0.02) -> None:
+        self.anon = self.file = 0.0
+        self.every = every
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while True:
+            status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
+            self.anon = max(self.anon, int(status["RssAnon"].split()[0]) / 1024)
+            self.file = max(self.file, int(status["RssFile"].split()[0]) / 1024)
+            time.sleep(self.every)

@@ -18,13 +18,12 @@ import argparse
 import json
 import multiprocessing
 import random
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from check_bench import archive_folder, cache_key, make_pages
-from common import header, median, ms, percentile, progress, table, token_loop_minhash
+from common import PeakMemory, header, median, ms, percentile, progress, table, token_loop_minhash
 from corpus import FrenchNews
 
 from compliance.pipeline import Archive
@@ -34,16 +33,7 @@ from compliance.settings import Settings
 def worker(settings: Settings, pages_file: Path, first: int, count: int, start_at: float, queue: Any) -> None:
     """Check `count` pages from `first`, after a common start time; report timings and memory."""
     pages = json.loads(pages_file.read_text(encoding="utf-8"))[first : first + count]
-    peak = {"anon": 0.0, "file": 0.0}
-
-    def sample() -> None:
-        while True:
-            status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
-            peak["anon"] = max(peak["anon"], int(status["RssAnon"].split()[0]) / 1024)
-            peak["file"] = max(peak["file"], int(status["RssFile"].split()[0]) / 1024)
-            time.sleep(0.02)
-
-    threading.Thread(target=sample, daemon=True).start()
+    peak = PeakMemory()
     with Archive(settings) as archive:
         archive.check_text(pages[0][0])  # opens the index, as a serving process already has
         while time.time() < start_at:
@@ -70,8 +60,8 @@ def worker(settings: Settings, pages_file: Path, first: int, count: int, start_a
             "loops": loops,
             "found": found,
             "elapsed": elapsed,
-            "anon_mib": peak["anon"],
-            "file_mib": peak["file"],
+            "anon_mib": peak.anon,
+            "file_mib": peak.file,
         }
     )
 

@@ -22,14 +22,13 @@ import multiprocessing
 import os
 import sqlite3
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from common import OUT, header, progress, table, token_loop_minhash
+from common import OUT, PeakMemory, header, progress, table, token_loop_minhash
 from corpus import FrenchNews
 
 from compliance.ingest.readers import read_paths
@@ -80,23 +79,14 @@ def reference_rate(path: Path, count: int = 1000) -> float:
 
 def ingester(settings: Settings, paths: list[Path], queue: Any) -> None:
     """Ingest these chunks in turn; report each chunk's end time, then the peak memory."""
-    peak = {"anon": 0, "file": 0}
-
-    def sample() -> None:
-        while True:
-            status = dict(line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines())
-            peak["anon"] = max(peak["anon"], int(status["RssAnon"].split()[0]) // 1024)
-            peak["file"] = max(peak["file"], int(status["RssFile"].split()[0]) // 1024)
-            time.sleep(0.05)
-
-    threading.Thread(target=sample, daemon=True).start()
+    peak = PeakMemory()
     with Archive(settings) as archive:
         for path in paths:
             report = archive.ingest(read_paths([path], settings))
             if report.failed:
                 raise SystemExit(f"{path.name}: {report.errors[:3]}")
             queue.put(("chunk", time.time(), report.ingested))
-    queue.put(("peak", peak["anon"], peak["file"]))
+    queue.put(("peak", round(peak.anon), round(peak.file)))
 
 
 def run(processes: int, count: int, paths: list[Path]) -> dict[str, Any]:

@@ -152,6 +152,16 @@ class PostgresServer:
         return "\n".join(line for line in dumped.splitlines() if not line.startswith("\\"))
 
 
+def query(url: str, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of one SQL query on the database at `url`, read on a connection of its own."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(sql))]
+    finally:
+        engine.dispose()
+
+
 def migrate(url: str) -> None:
     """Bring the database at `url` to the newest revision."""
     Store(Settings(database_url=url)).close()

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 from alembic import command
 from click.testing import CliRunner
+from databases import query
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -207,12 +208,7 @@ def _windows_by_url(archive: Archive) -> dict[str, bytes]:
 
 
 def _normalizations(database_url: str) -> list[int]:
-    engine = sa.create_engine(database_url)
-    try:
-        with engine.connect() as connection:
-            return list(connection.scalars(sa.text("SELECT normalization FROM fingerprints ORDER BY id")))
-    finally:
-        engine.dispose()
+    return [row[0] for row in query(database_url, "SELECT normalization FROM fingerprints ORDER BY id")]
 
 
 def test_upgrade_recomputes_every_older_fingerprint_and_then_finds_the_copy(

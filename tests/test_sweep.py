@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
+from databases import query
 from factories import fixture_bodies
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
@@ -129,15 +130,6 @@ def ingest_fixtures(database: str) -> dict[str, int]:
 def fixture_urls() -> list[str]:
     lines = (ROOT / "fixtures" / "archive" / "articles.jsonl").read_text(encoding="utf-8").splitlines()
     return [json.loads(line)["url"] for line in lines if line.strip()]
-
-
-def query(database: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(database)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(sa.text(sql))]
-    finally:
-        engine.dispose()
 
 
 def findings_by_page(database: str) -> dict[str, set[int]]:

@@ -27,6 +27,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 from conftest import redis_problem
+from databases import query
 from factories import fixture_bodies
 from watched import OWN_WORDS, WatchedSite, copy_page, serve_watched
 
@@ -203,15 +204,6 @@ def copy_site(site: WatchedSite) -> None:
 
 
 # --- reading the outcome from the database ------------------------------------------------------------
-
-
-def query(database: str, sql: str) -> list[tuple]:
-    engine = sa.create_engine(database)
-    try:
-        with engine.connect() as connection:
-            return [tuple(row) for row in connection.execute(sa.text(sql))]
-    finally:
-        engine.dispose()
 
 
 def pages_stored(database: str) -> int:
