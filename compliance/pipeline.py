@@ -179,6 +179,10 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
         # `align` named here, where tests and benches patch it to count the alignments.
         return check_page(text, self.index, self.store, self.settings, align)
 
+    def check_capture(self, capture: Capture) -> list[Match]:
+        """The matches of a captured page: its whole visible text, the boilerplate it recorded blanked."""
+        return self.check_text(checked_text(capture.text, capture.metadata))
+
     # --- record: suspect pages checked, captures and findings kept (compliance.checks) ---
 
     def record_text(self, text: str, name: str | None = None) -> CheckReport:
@@ -194,7 +198,7 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
         from compliance.capture.captures import capture_url  # fetching libraries load only when needed
 
         capture = capture_url(url, self.settings, self.store, resolver)
-        matches = self.check_text(checked_text(capture.text, capture.metadata))
+        matches = self.check_capture(capture)
         return record(self.store, self.settings, url_page(capture), capture.text, matches, capture)
 
     def record_file(self, path: str) -> CheckReport:
@@ -202,7 +206,7 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
         from compliance.capture.captures import capture_file
 
         capture = capture_file(path, self.settings, self.store)
-        matches = self.check_text(checked_text(capture.text, capture.metadata))
+        matches = self.check_capture(capture)
         return record(self.store, self.settings, file_page(path), capture.text, matches, capture)
 
     # --- index management ---

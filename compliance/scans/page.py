@@ -26,7 +26,6 @@ from typing import TYPE_CHECKING
 from compliance.capture.captures import store_page
 from compliance.capture.documents import page_from_fetch
 from compliance.capture.fetch import FetchResult, Pace, fetch
-from compliance.capture.page_text import checked_text
 from compliance.checks import record, url_page
 from compliance.errors import ClaimLost, ComplianceError, FetchFailed, StorageError
 from compliance.records import LeadDone, PageStatus, ScanPage, ScanStep
@@ -113,7 +112,7 @@ def _checked(archive: Archive, job: PageJob, result: FetchResult, digest: str) -
     settings, store = archive.settings, archive.store
     capture = store_page(result, text, metadata, settings, store)
     with _CHECKING:
-        matches = archive.check_text(checked_text(capture.text, capture.metadata))
+        matches = archive.check_capture(capture)
     step = job.step(_outcome(job, PageStatus.FETCHED, result, digest), links)
     report = record(store, settings, url_page(capture), capture.text, matches, capture, step)
     found = tuple(r.finding_id for r in report.recorded)
