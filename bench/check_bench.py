@@ -55,7 +55,12 @@ from compliance.settings import Settings
 TARGET_P50 = 0.010
 TARGET_FOUND = 0.99
 # What the stored archive depends on: the articles' text and their fingerprints.
-CODE = ("bench/corpus.py", "compliance/detect/normalize.py", "compliance/detect/fingerprint.py")
+CODE = (
+    "bench/corpus.py",
+    "compliance/detect/normalize.py",
+    "compliance/detect/fingerprint.py",
+    "compliance/detect/bags.py",
+)
 
 OPEN_SCRIPT = """
 import json, sys, time
@@ -86,7 +91,7 @@ def cache_key(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "articles": args.articles,
         "seed": args.seed,
-        "params": Settings().fingerprint_params(),
+        "params": Settings().index_params(),
         "code": digest,
     }
 
@@ -109,6 +114,31 @@ def ensure_archive(args: argparse.Namespace, news: FrenchNews) -> tuple[Settings
     return settings, meta
 
 
+def corpus_chunk(args: argparse.Namespace, news: FrenchNews, first: int, count: int) -> Path:
+    """The JSONL file of articles first … first + count - 1, written once and kept: generating the
+    articles costs more than ingesting them, and the same corpus serves every rebuild."""
+    digest = hashlib.sha256((REPO / "bench/corpus.py").read_bytes()).hexdigest()[:12]
+    path = OUT / f"corpus-seed{args.seed}-{digest}" / f"{first:09d}-{count}.jsonl"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(".tmp")
+        with partial.open("w", encoding="utf-8") as out:
+            for number in range(first, first + count):
+                out.write(json.dumps(news.record(number), ensure_ascii=False) + "\n")
+        partial.replace(path)
+    return path
+
+
+def generate(args: argparse.Namespace) -> None:
+    """Write the corpus chunks only (`--generate-only`), every `--generate-step`-th of them from
+    `--generate-offset`: several such processes fill the cache side by side."""
+    news = FrenchNews(seed=args.seed)
+    firsts = range(args.chunk * args.generate_offset, args.articles, args.chunk * args.generate_step)
+    for first in firsts:
+        corpus_chunk(args, news, first, min(args.chunk, args.articles - first))
+        progress(f"corpus: articles to {first + args.chunk:,} written")
+
+
 def build(args: argparse.Namespace, news: FrenchNews, settings: Settings, folder: Path) -> dict[str, Any]:
     """Ingest N articles, `--chunk` per JSONL file and per `ingest` call (one index segment each),
     noting the ingest rate of each tenth of the build and the process's peak memory."""
@@ -119,14 +149,10 @@ def build(args: argparse.Namespace, news: FrenchNews, settings: Settings, folder
         for first in range(0, args.articles, args.chunk):
             count = min(args.chunk, args.articles - first)
             start = time.perf_counter()
-            chunk = folder / "chunk.jsonl"
-            with chunk.open("w", encoding="utf-8") as out:
-                for number in range(first, first + count):
-                    out.write(json.dumps(news.record(number), ensure_ascii=False) + "\n")
+            chunk = corpus_chunk(args, news, first, count)
             written = time.perf_counter()
             report = archive.ingest(read_paths([chunk], settings))
             done = time.perf_counter()
-            chunk.unlink()
             if report.failed or report.ingested != count:
                 raise SystemExit(f"ingest failed: {report}")
             generating += written - start
@@ -326,7 +352,7 @@ def report(
         f"{meta['bytes'] / 1e9:.2f} GB with the index ({meta['index_bytes'] / n:,.0f} bytes per article "
         f"in the index, {opens[0]['segments']} segment(s)); built in {meta['build_seconds']:,.0f} s "
         f"({n / meta['build_seconds']:,.0f} articles/s, in `ingest` calls of {args.chunk:,}; generating "
-        f"the articles took {meta['generate_seconds']:,.0f} s more) on {meta['built']}",
+        f"or reading the articles took {meta['generate_seconds']:,.0f} s more) on {meta['built']}",
         *(
             [
                 "ingest rate by tenth of the build (articles/s) and peak memory of the building process: "
@@ -415,7 +441,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild the cached archive")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the checks to stderr")
-    print(run(parser.parse_args(argv)))
+    parser.add_argument("--generate-only", action="store_true", help="only write the corpus's JSONL chunks")
+    parser.add_argument("--generate-step", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--generate-offset", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.generate_only:
+        generate(args)
+    else:
+        print(run(args))
 
 
 if __name__ == "__main__":

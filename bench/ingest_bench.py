@@ -38,6 +38,7 @@ from common import (
 from corpus import FrenchNews
 
 import compliance.pipeline
+from compliance.detect.bags import text_bag_keys
 from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.index import PassageIndex
 from compliance.detect.normalize import NORMALIZATION, token_hashes
@@ -50,7 +51,9 @@ TARGET_RATE = 1000
 REFERENCE_OFFSET = 10_000_000  # article numbers of the reference runs: never those of ours
 
 
-def loop_fingerprint(text: str, settings: Settings, normalization: int = NORMALIZATION) -> Fingerprint:
+def loop_fingerprint(
+    text: str, settings: Settings, normalization: int = NORMALIZATION, with_bags: bool = False
+) -> Fingerprint:
     """Our Fingerprint fields, with the MinHash computed by datasketch's per-token update() loop."""
     shingles = shingle_hashes(token_hashes(text, normalization), settings.shingle_size)
     signature = token_loop_minhash(text, settings.num_perm).hashvalues
@@ -58,6 +61,7 @@ def loop_fingerprint(text: str, settings: Settings, normalization: int = NORMALI
         params={**settings.fingerprint_params(), "normalization": normalization},
         signature=np.asarray(signature, dtype=np.uint32),
         windows=window_minima(shingles, settings.window),
+        bags=text_bag_keys(text, settings.index_params()) if with_bags else None,
     )
 
 

@@ -79,7 +79,7 @@ class PassageMethod:
         self.index.sync(MemorySource([fingerprint(body, settings) for body in bodies]))
 
     def size(self) -> int:
-        return sum(s.keys.nbytes + s.fps.nbytes + s.owners.nbytes for s in self.index.segments)
+        return sum(s.nbytes for s in self.index.segments)
 
     def query(self, page: str) -> set[int]:
         """Article numbers (0-based) of the candidates."""

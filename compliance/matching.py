@@ -1,7 +1,9 @@
 """Page text → matches: which of our articles a page reproduces, checked in parts.
 
-    page text ─► tokenize ─► parts ─► per part: window minima ─► index ─► candidates
-              ─► density test ─► align with the part ─► passages joined ─► score on the page ─► verdict
+    page text ─► tokenize ─► parts ─► per part: window minima ─► index ─► candidates ─► density test ─┐
+                                                bag keys ─► index (second channel) ─► candidates ───┤
+              ◄─────────────────────────────────────────────────────────────────────────────────────┘
+              ─► align with the part ─► passages joined ─► score on the page ─► verdict
 
 In: the page's text, the passage index, the store (candidates' articles, by id) and `Settings`.
 Out: `records.Match` values, best first; `match_article` and `align_texts` do the same for one
@@ -17,10 +19,11 @@ from typing import TYPE_CHECKING
 
 from compliance.detect.align import align
 from compliance.detect.arrays import distinct
+from compliance.detect.bags import bag_keys
 from compliance.detect.density import Shingles, densest_sharing
 from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.index import PassageIndex
-from compliance.detect.normalize import Tokens, token_hashes, tokenize
+from compliance.detect.normalize import Tokens, token_hashes, token_lengths, tokenize
 from compliance.detect.parts import merge_passages, page_parts, part_tokens, shifted
 from compliance.detect.score import scores, shingle_set, verdict
 from compliance.records import Article, Match, Passage
@@ -75,6 +78,7 @@ class _PageCheck:
         self.aligner = aligner
         self.page: Tokens | None = None
         self.recent: dict[int, tuple[Article, Shingles]] = {}  # the last part's candidates
+        self.current: dict[int, tuple[Article, Shingles]] = {}  # this part's
         self.found: dict[int, tuple[Article, list[Passage]]] = {}
 
     def matches(self) -> list[Match]:
@@ -84,8 +88,11 @@ class _PageCheck:
         if len(hashes) > s.check_part_words:
             self.page = tokenize(self.text)
             hashes = self.page.hashes
+        lengths = token_lengths(self.text) if s.retrieval != "minima" else hashes
         for start, end in page_parts(len(hashes), s.check_part_words, s.check_part_overlap):
-            likely = self._likely(hashes[start:end])
+            self.current = {}
+            likely = self._likely(hashes[start:end], lengths[start:end])
+            self.recent = self.current
             if likely:
                 self._align(likely, start, end)
         if not self.found:
@@ -94,17 +101,44 @@ class _PageCheck:
         found = [m for a, p in self.found.values() if (m := self._match(a, p, page_shingles)) is not None]
         return sorted(found, key=lambda m: (-m.scores.coverage, -m.scores.reproduced_words, m.article.id))
 
-    def _likely(self, hashes: Shingles) -> list[Article]:
-        """The part's candidates that share its shingles densely enough to be worth aligning."""
+    def _likely(self, hashes: Shingles, lengths: Shingles) -> list[Article]:
+        """The part's candidates worth aligning: those of the window minima that share its shingles
+        densely enough, and those of the bag keys (shuffled or reworded copies share few shingles).
+        """
         s = self.settings
         shingles = shingle_hashes(hashes, s.shingle_size)
-        minima = window_minima(shingles, s.window)
-        ids = [i for i, _score in self.index.query(minima, s.max_df, s.max_candidates)]
-        fetched = self.store.get_articles([i for i in ids if i not in self.recent])
-        known = self.recent | {
-            i: (a, shingle_hashes(token_hashes(a.body), s.shingle_size)) for i, a in fetched.items()
-        }
-        self.recent = {i: known[i] for i in ids if i in known}
+        ids: list[int] = []
+        if s.retrieval != "bags":
+            minima = window_minima(shingles, s.window)
+            ids = [i for i, _score in self.index.query(minima, s.max_df, s.max_candidates)]
+        by_bags: list[int] = []
+        if s.retrieval != "minima":
+            keys = bag_keys(hashes, lengths, s.bag_words, s.bag_min_letters)
+            found = self.index.query_bags(keys, s.bag_max_df, s.bag_candidates, s.bag_min_shared)
+            by_bags = [i for i, _score in found]
+        return self._dense(ids, shingles) + self._fetched([i for i in by_bags if i not in ids])
+
+    def _fetched(self, ids: list[int]) -> list[Article]:
+        """The articles with these ids (those of the last part are not fetched again)."""
+        return [article for article, _shingles in self._recall(ids).values()]
+
+    def _recall(self, ids: list[int]) -> dict[int, tuple[Article, Shingles]]:
+        """Fetch and shingle the articles with these ids; they become the part's `recent`."""
+        s = self.settings
+        fetched = self.store.get_articles([i for i in ids if i not in self.recent and i not in self.current])
+        known = (
+            self.recent
+            | self.current
+            | {i: (a, shingle_hashes(token_hashes(a.body), s.shingle_size)) for i, a in fetched.items()}
+        )
+        chosen = {i: known[i] for i in ids if i in known}
+        self.current.update(chosen)
+        return chosen
+
+    def _dense(self, ids: list[int], shingles: Shingles) -> list[Article]:
+        """The articles with these ids that share the part's shingles densely enough."""
+        s = self.settings
+        candidates = self._recall(ids)
         # Most candidates share stock phrases scattered over their length, not a passage: how
         # densely they share shingles (fast hashes, no spans) spares them the full alignment.
         page_shingles = distinct(shingles)
@@ -113,7 +147,7 @@ class _PageCheck:
         floor = max(1, s.min_match_words - 2 * s.shingle_size + 1)
         return [
             a
-            for a, article_shingles in self.recent.values()
+            for a, article_shingles in candidates.values()
             if densest_sharing(article_shingles, page_shingles) >= floor
         ]
 

@@ -29,7 +29,7 @@ from compliance.capture.page_text import checked_text
 from compliance.checks import file_page, record, text_page, url_page
 from compliance.detect.align import align
 from compliance.detect.fingerprint import encode, fingerprint
-from compliance.detect.index import Decoded, PassageIndex
+from compliance.detect.index import Decoded, PassageIndex, known_key
 from compliance.errors import InputError, RecordError
 from compliance.facade import ApiCalls, CaseServices, EvidenceCalls, PartnerCalls, ScanCalls, SweepCalls
 from compliance.ingest.limits import BATCH_CHARS, BATCH_RECORDS, check_article, size
@@ -44,6 +44,7 @@ from compliance.records import (
     Capture,
     CheckReport,
     EncodedFingerprint,
+    Fingerprint,
     IndexDrift,
     IngestReport,
     Match,
@@ -60,6 +61,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
+# Fingerprints made at ingest kept, with their bag keys, for the next index sync: about 3 KB each,
+# so that a long ingest (one sync at its end) holds at most some 30 MB of them.
+FRESH_LIMIT = 10_000
 
 
 class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, SweepCalls, Reviewing):
@@ -72,6 +76,7 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
         self.settings = settings
         self.store = store if store is not None else Store(settings)
         self._index: PassageIndex | None = None
+        self._fresh: dict[bytes, Fingerprint] = {}  # made at ingest with their bag keys, by `known_key`
         self._synced_at = -math.inf
         # The web app and the API's background checks share one Archive across threads: opening
         # and catching up the index happen under this lock (queries read whole segment lists).
@@ -147,7 +152,15 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
         return article, status
 
     def _fingerprinter(self, item: ArticleInput) -> Callable[[], EncodedFingerprint]:
-        return lambda: encode(fingerprint(item.body, self.settings), item.url)
+        return lambda: self._fingerprint(item)
+
+    def _fingerprint(self, item: ArticleInput) -> EncodedFingerprint:
+        """The article's stored fingerprint; its bag keys, made from the same words, kept for the index."""
+        made = fingerprint(item.body, self.settings, with_bags=True)
+        encoded = encode(made, item.url)
+        if len(self._fresh) < FRESH_LIMIT:  # beyond it, the index makes them again from the stored text
+            self._fresh[known_key(encoded)] = made  # read by the next sync_index, then dropped
+        return encoded
 
     def outdated_fingerprints(self) -> int:
         """How many stored fingerprints an older normalization made (`refresh_fingerprints` redoes them)."""
@@ -227,27 +240,29 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
     def sync_index(self) -> None:
         """Catch the passage index up with the database now."""
         with self._index_lock:
-            self._open_index().sync(Decoded(self.store))
+            index = self._open_index()
+            fresh, self._fresh = self._fresh, {}
+            index.sync(Decoded(self.store, index.params, fresh))
             self._synced_at = time.monotonic()
 
     def index_drift(self) -> IndexDrift:
         """How the index folder, as it is now, differs from the stored fingerprints (nothing synced)."""
         with self._index_lock:
-            stored = PassageIndex.open(self._index_folder(), self.settings.fingerprint_params())
+            stored = PassageIndex.open(self._index_folder(), self.settings.index_params())
             return stored.drift(Decoded(self.store))
 
     def rebuild_index(self, progress: Progress | None = None) -> IndexDrift:
         """Index every stored fingerprint again, from nothing; `progress(n)` per batch. The drift after."""
         with self._index_lock:
-            index = PassageIndex(self._index_folder(), self.settings.fingerprint_params())
-            index.rebuild(Decoded(self.store), progress)
+            index = PassageIndex(self._index_folder(), self.settings.index_params())
+            index.rebuild(Decoded(self.store, index.params), progress)
             self._index, self._synced_at = index, time.monotonic()
             return index.drift(Decoded(self.store))
 
     def _open_index(self) -> PassageIndex:
         with self._index_lock:
             if self._index is None:
-                self._index = PassageIndex.open(self._index_folder(), self.settings.fingerprint_params())
+                self._index = PassageIndex.open(self._index_folder(), self.settings.index_params())
             return self._index
 
     def _index_folder(self) -> Path | None:

@@ -19,6 +19,7 @@ from compliance.detect.normalize import NORMALIZATION
 from compliance.errors import ConfigurationError
 
 DEFAULT_DATABASE_URL = "sqlite:///var/compliance.db"
+RETRIEVAL_CHANNELS = ("minima", "bags", "both")
 QUOTATION_CREDITS = ("name_or_link", "name_and_link", "none")
 
 
@@ -42,6 +43,15 @@ class Settings:
     window: int = 8  # shingles per window: shared runs of window + shingle_size - 1 words are found
     max_candidates: int = 20  # articles aligned per page, most shared window minima first
     max_df: int = 200  # a window minimum in more articles than this (per 100,000) is too common to search
+    # The second, order-insensitive channel (compliance/detect/bags.py): pairs of rare words per
+    # window of content words, found whatever their order. Calibrated on pan13-train in archive mode
+    # (bench/archive_mode.py, floors in tests/quality_floors.json): change them together.
+    retrieval: str = "both"  # channels queried: "minima", "bags" or "both" (candidates united)
+    bag_words: int = 6  # content words per bag window
+    bag_min_letters: int = 5  # a content word has at least this many letters (once folded)
+    bag_max_df: int = 20  # a bag key in more articles than this (per 100,000) is too common to search
+    bag_candidates: int = 10  # articles the bag channel hands on per page part, most shared first
+    bag_min_shared: int = 4  # ...and each shares at least this many of the part's bag keys
     index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
     # Check cost: a long page is checked in overlapping parts, each looked up and aligned on its own.
     check_part_words: int = 2000  # words per part, about the pages the retrieval was tuned on
@@ -151,6 +161,11 @@ class Settings:
             "window",
             "max_candidates",
             "max_df",
+            "bag_words",
+            "bag_min_letters",
+            "bag_max_df",
+            "bag_candidates",
+            "bag_min_shared",
             "min_passage_words",
             "max_redirects",
             "max_bytes",
@@ -173,6 +188,12 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+        if self.retrieval not in RETRIEVAL_CHANNELS:
+            raise ConfigurationError(
+                f"retrieval must be one of {', '.join(RETRIEVAL_CHANNELS)}, got {self.retrieval!r}"
+            )
+        if self.bag_words < 2:
+            raise ConfigurationError(f"bag_words must be at least 2, got {self.bag_words!r}")
         if self.max_gap < 0:
             raise ConfigurationError(f"max_gap must be >= 0, got {self.max_gap!r}")
         self._check_alignment()
@@ -328,6 +349,14 @@ class Settings:
             "window": self.window,
             "normalization": NORMALIZATION,
         }
+
+    def bag_params(self) -> dict[str, int]:
+        """The parameters a text's bag keys depend on (compliance/detect/bags.py)."""
+        return {"bag_words": self.bag_words, "bag_min_letters": self.bag_min_letters}
+
+    def index_params(self) -> dict[str, int]:
+        """The parameters the passage index depends on: an index made with others is rebuilt."""
+        return self.fingerprint_params() | self.bag_params()
 
     def thresholds(self) -> dict[str, float]:
         """The verdict thresholds, recorded with each verdict."""

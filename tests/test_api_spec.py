@@ -122,6 +122,10 @@ def test_every_operation_keeps_its_contract(api_schema: Any, admin_key: str, mod
             max_examples=EXAMPLES,
             deadline=None,
             database=None,
+            # The same examples every run: a random draw once made a case whose only fault was the
+            # missing Authorization header this test adds back (accepted, as it should be), which
+            # failed one run in many; CI must not depend on the draw.
+            derandomize=True,
             suppress_health_check=list(HealthCheck),
         )
         def call(case: schemathesis.Case) -> None:

@@ -270,27 +270,35 @@ def test_a_merge_in_small_slices_equals_one_sort(tmp_path: Path, monkeypatch: py
     parts = []
     for first in (1, 40, 80):
         prints = [
-            StoredFingerprint(i, 1000 + i, fingerprint(text(i), SETTINGS))
+            StoredFingerprint(i, 1000 + i, fingerprint(text(i), SETTINGS, with_bags=True))
             for i in range(first, first + int(rng.integers(3, 30)))
         ]
         parts.append(segments.Segment.build(prints))
     dead = np.array([2, 41, 42, 81], dtype=np.int64)
     merged = segments.merge(parts, dead, tmp_path)
-    keys = np.concatenate([p.keys for p in parts])
-    fps = np.concatenate([p.fps for p in parts])
-    alive = ~np.isin(fps, dead)
-    assert np.array_equal(merged.keys, np.sort(keys[alive]))
-    assert sorted(zip(merged.keys.tolist(), merged.fps.tolist(), strict=True)) == sorted(
-        zip(keys[alive].tolist(), fps[alive].tolist(), strict=True)
-    )
+    for channel in segments.CHANNELS:
+        postings = [
+            (int(key), int(part.owners[row, 0]))
+            for part in parts
+            for key, row in zip(part.postings(channel).keys, part.postings(channel).rows, strict=True)
+            if part.owners[row, 0] not in dead
+        ]
+        got = merged.postings(channel)
+        assert np.all(np.diff(got.keys.astype(np.int64)) >= 0)
+        assert sorted(zip(got.keys.tolist(), merged.owners[got.rows, 0].tolist(), strict=True)) == sorted(
+            postings
+        )
     assert not np.isin(merged.owners[:, 0], dead).any() and np.all(np.diff(merged.owners[:, 0]) > 0)
-    assert np.array_equal(segments.Segment.load(tmp_path / merged.name).keys, merged.keys)
+    reloaded = segments.Segment.load(tmp_path / merged.name)
+    assert np.array_equal(reloaded.minima.keys, merged.minima.keys)
+    assert np.array_equal(reloaded.bag_sizes, merged.bag_sizes)
 
 
 def test_segments_of_one_size_merge_by_four() -> None:
     def of_size(n: int) -> segments.Segment:
+        postings = segments.Postings(np.zeros(n, np.uint32), np.zeros(n, np.uint32))
         return segments.Segment(
-            str(n), np.zeros(n, np.uint64), np.zeros(n, np.int64), np.zeros((0, 2), np.int64)
+            str(n), np.zeros((0, 2), np.int64), np.zeros(0, np.uint32), postings, postings
         )
 
     big, small = [of_size(5000) for _ in range(3)], [of_size(100) for _ in range(3)]

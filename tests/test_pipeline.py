@@ -93,12 +93,12 @@ def test_another_writer_is_not_blocked_while_an_ingest_fingerprints(
     fingerprinting, release = threading.Event(), threading.Event()
     real = pipeline.fingerprint
 
-    def slow_fingerprint(text: str, settings: Settings) -> Fingerprint:
+    def slow_fingerprint(text: str, settings: Settings, with_bags: bool = False) -> Fingerprint:
         fingerprinting.set()
         # Set by the other writer once it has written; a deadlock guard, never reached when it works.
         if not release.wait(timeout=10):
             raise AssertionError("the other writer waited for the ingest's fingerprints: lock held")
-        return real(text, settings)
+        return real(text, settings, with_bags)
 
     with Archive(settings) as archive, Archive(settings) as other:
         archive.ingest([ArticleInput(url=RECORDS[0]["url"], body=RECORDS[0]["body"])])

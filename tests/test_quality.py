@@ -4,7 +4,11 @@ A fixed, evenly spread sample of pan13-train pairs per subcorpus is aligned with
 own aligner and scored with PAN's measures (bench/pan.py, bench/plagdet.py); every Clough &
 Stevenson answer is decided with the product's own match (bench/clough.py). The floors live in
 tests/quality_floors.json, a little under the measured values: a change that lowers detection
-quality fails here, and one that raises it should raise the floors. The corpora are read from
+quality fails here, and one that raises it should raise the floors. In archive mode
+(bench/archive_mode.py), every pan13-train source document is ingested into a real archive and a
+sample of suspicious documents is checked against all of it, as production checks a page: the
+document recall of both retrieval channels together, and the share of no-plagiarism documents
+flagged, keep their floors too. The corpora are read from
 ../shared/data (beside the repository), never copied into it; without them the tests are skipped,
 and fail under CI (the `evaluation_corpus` fixture of conftest.py).
 """
@@ -15,6 +19,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import archive_mode
 import clough
 import pan
 import pytest
@@ -72,3 +77,31 @@ def test_clough_reused_answers_are_flagged(clough_rates: dict[str, float]) -> No
 def test_clough_independent_answers_are_not_flagged(clough_rates: dict[str, float]) -> None:
     for category, ceiling in FLOORS["clough-stevenson"]["max_flagged"].items():
         assert clough_rates[category] <= ceiling, f"{category}: {clough_rates}"
+
+
+ArchiveRecall = tuple[dict[str, float], float]  # document recall per subcorpus, negatives flagged
+
+
+@pytest.fixture(scope="module")
+def archive_recall(
+    evaluation_corpus: Callable[[str], Path], tmp_path_factory: pytest.TempPathFactory
+) -> ArchiveRecall:
+    root = evaluation_corpus("pan13-train")
+    pairs = pan.sample(pan.read_pairs(root), FLOORS["archive-mode"]["pairs_per_subcorpus"])
+    settings = Settings()
+    archive, _seconds = archive_mode.build_archive(root, tmp_path_factory.mktemp("archive"), settings)
+    with archive:
+        outcome = archive_mode.run_checks(archive, archive.index, settings, root, pairs)
+    return archive_mode.document_recall(pairs, outcome), archive_mode.flagged_negatives(pairs, outcome)
+
+
+@pytest.mark.parametrize("subcorpus", sorted(FLOORS["archive-mode"]["min_document_recall"]))
+def test_archive_mode_finds_the_sources(subcorpus: str, archive_recall: ArchiveRecall) -> None:
+    recall, _flagged = archive_recall
+    floor = FLOORS["archive-mode"]["min_document_recall"][subcorpus]
+    assert recall[subcorpus] >= floor, f"{subcorpus}: document recall {recall[subcorpus]:.3f} < {floor}"
+
+
+def test_archive_mode_flags_few_documents_without_reuse(archive_recall: ArchiveRecall) -> None:
+    _recall, flagged = archive_recall
+    assert flagged <= FLOORS["archive-mode"]["max_flagged_negative_documents"], flagged

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from compliance.detect.normalize import NORMALIZATION, token_hashes
+from compliance.detect.bags import bag_keys
+from compliance.detect.normalize import NORMALIZATION, token_hashes, token_lengths
 from compliance.errors import StorageError
 from compliance.records import EncodedFingerprint, Fingerprint
 from compliance.settings import Settings
@@ -121,12 +122,21 @@ def fingerprint_words(
     )
 
 
-def fingerprint(text: str, settings: Settings, normalization: int = NORMALIZATION) -> Fingerprint:
+def fingerprint(
+    text: str, settings: Settings, normalization: int = NORMALIZATION, with_bags: bool = False
+) -> Fingerprint:
     """The fingerprint of a text: normalization, shingles, MinHash and window minima.
 
-    Only the upgrade's tests and benchmark ask for an older `normalization`.
+    `with_bags`: with the text's bag keys too (`detect.bags`), made from the same words. Only the
+    upgrade's tests and benchmark ask for an older `normalization`.
     """
-    return fingerprint_words(token_hashes(text, normalization), settings, normalization)
+    hashes = token_hashes(text, normalization)
+    made = fingerprint_words(hashes, settings, normalization)
+    if not with_bags:
+        return made
+    lengths = token_lengths(text, normalization)
+    keys = bag_keys(hashes, lengths, settings.bag_words, settings.bag_min_letters)
+    return Fingerprint(made.params, made.signature, made.windows, keys)
 
 
 def estimated_similarity(a: Fingerprint, b: Fingerprint) -> float:

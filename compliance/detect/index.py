@@ -1,16 +1,19 @@
-"""Passage index: window minima of every article → the articles that contain them.
+"""Passage index: window minima and bag keys of every article → the articles that contain them.
 
-In: stored fingerprints (their `windows`, the minimum shingle hash of every passage window).
-Out: for a page's window minima, the candidate articles that share the most of them.
+In: stored fingerprints (their `windows`, the minimum shingle hash of every passage window) and the
+bag keys of each article's text (`bags`, the order-insensitive channel). Out: for a page's window
+minima, or for its bag keys, the candidate articles that share the most of them.
 
 The index is a derived cache of the database, kept in a folder of immutable segments
 (index_folder.py: the manifest naming them, the lock, the removal of leftovers):
 
     <index>/manifest.json        params, segment names, dead file, last fingerprint id, last removal
                                  id, live count
-    <index>/<segment>/keys.npy   window minima, sorted (uint64)
-    <index>/<segment>/fps.npy    the fingerprint id of each key (int64)
+    <index>/<segment>/minima_keys.npy, minima_rows.npy   window minima, sorted (their top 32 bits),
+                                 and the `owners` row of each (segments.py)
+    <index>/<segment>/bags_keys.npy, bags_rows.npy       the same for the bag keys
     <index>/<segment>/owners.npy (fingerprint id, article id) pairs, sorted by fingerprint id
+    <index>/<segment>/bag_sizes.npy  the number of bag keys of each row's fingerprint
     <index>/dead-<name>.npy      fingerprint ids removed since (re-ingested or deleted articles)
 
 Adding articles writes new segments; removing one records its fingerprint id as dead; segments
@@ -21,29 +24,34 @@ inserted, and their removals logged), so another process's ingest is seen too.
 Several processes share one folder: a writer holds the folder's lock, first takes up what another
 process wrote since (so it never writes the same fingerprints twice, or a manifest that forgets
 another's segment), and leaves nothing behind that its manifest does not name.
-Storage keeps fingerprints encoded (bytes); `Decoded` gives the index them as arrays.
+Storage keeps fingerprints encoded (bytes); `Decoded` gives the index them as arrays, with the bag
+keys made from the article's stored text (they are not stored: an index made with other bag
+parameters, or by a version without bags, has other manifest params and is rebuilt from the
+database on opening, its bag keys recomputed from the articles' text).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from compliance.detect.arrays import expand_ranges
+from compliance.detect.bags import BAG_PARAMS, text_bag_keys
 from compliance.detect.fingerprint import decode
 from compliance.detect.index_folder import IndexFolder, Manifest
-from compliance.detect.segments import Segment, due_for_merge, merge
+from compliance.detect.segments import Segment, due_for_merge, merge, short
 from compliance.errors import StorageError
-from compliance.records import EncodedFingerprint, Fingerprint, IndexDrift, StoredFingerprint
+from compliance.records import Article, EncodedFingerprint, Fingerprint, IndexDrift, StoredFingerprint
 
 log = logging.getLogger(__name__)
 
-DF_ARCHIVE = 100_000  # articles for which `max_df` is the cut-off; it grows in proportion beyond
+DF_ARCHIVE = 100_000  # articles for which a `max_df` is the cut-off; it grows in proportion beyond
+FORMAT = 2  # of the segment files (segments.py): an index written in another is rebuilt on opening
 BUILD_BATCH = 50_000  # fingerprints a new segment holds at most, so catching up from scratch stays small
 
 
@@ -68,20 +76,55 @@ class EncodedSource(Protocol):
     ) -> Iterable[StoredFingerprint[EncodedFingerprint]]: ...
     def fingerprint_removals_after(self, last_removal: int) -> Sequence[tuple[int, int]]: ...
     def live_fingerprint_ids(self) -> Sequence[int]: ...
+    def get_articles(self, ids: Iterable[int]) -> dict[int, Article]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class Decoded:
-    """A FingerprintSource over storage: each fingerprint is decoded as the index reads it."""
+    """A FingerprintSource over storage: each fingerprint is decoded as the index reads it.
+
+    With `params` naming the bag parameters (`Settings.index_params()`), each also carries the
+    bag keys of its article's text: those `known` holds for it (made at ingest, from the words
+    the fingerprint was made of, by `known_key`), else made from the text read back from
+    storage a batch at a time.
+    """
 
     stored: EncodedSource
+    params: dict[str, int] | None = None
+    known: Mapping[bytes, Fingerprint] = field(default_factory=dict)
 
     def fingerprint_state(self) -> tuple[int, int]:
         return self.stored.fingerprint_state()
 
     def fingerprints_after(self, last_id: int, batch: int = 1000) -> Iterator[StoredFingerprint[Fingerprint]]:
+        pending: list[StoredFingerprint[EncodedFingerprint]] = []
         for item in self.stored.fingerprints_after(last_id, batch):
-            yield StoredFingerprint(item.id, item.article_id, decode(item.fingerprint))
+            pending.append(item)
+            if len(pending) >= batch:
+                yield from self._decoded(pending)
+                pending = []
+        yield from self._decoded(pending)
+
+    def _decoded(
+        self, items: list[StoredFingerprint[EncodedFingerprint]]
+    ) -> Iterator[StoredFingerprint[Fingerprint]]:
+        unknown = [item.article_id for item in items if known_key(item.fingerprint) not in self.known]
+        bags = self._bag_keys(unknown)
+        for item in items:
+            fingerprint = decode(item.fingerprint)
+            if bags is not None:  # an article deleted since has no keys: its fingerprint dies next
+                made = self.known.get(known_key(item.fingerprint))
+                keys = made.bags if made is not None else bags.get(item.article_id)
+                fingerprint = replace(fingerprint, bags=keys if keys is not None else _NO_KEYS)
+            yield StoredFingerprint(item.id, item.article_id, fingerprint)
+
+    def _bag_keys(self, article_ids: list[int]) -> dict[int, np.ndarray] | None:
+        """The bag keys of these articles' stored texts; None when the index keeps no bags."""
+        params = self.params or {}
+        if not all(name in params for name in BAG_PARAMS):
+            return None
+        articles = self.stored.get_articles(article_ids) if article_ids else {}
+        return {i: text_bag_keys(article.body, params) for i, article in articles.items()}
 
     def fingerprint_removals_after(self, last_removal: int) -> Sequence[tuple[int, int]]:
         return self.stored.fingerprint_removals_after(last_removal)
@@ -90,8 +133,16 @@ class Decoded:
         return np.asarray(self.stored.live_fingerprint_ids(), dtype=np.int64)
 
 
+_NO_KEYS = np.zeros(0, dtype=np.uint64)
+
+
+def known_key(encoded: EncodedFingerprint) -> bytes:
+    """What names a fingerprint's text in `Decoded.known`: its stored signature and window minima."""
+    return encoded.signature + encoded.windows
+
+
 class PassageIndex:
-    """Window minima → candidate articles, persisted in `path` (or in memory when None)."""
+    """Window minima and bag keys → candidate articles, persisted in `path` (or in memory when None)."""
 
     def __init__(self, path: Path | None, params: dict[str, int]) -> None:
         self.path = path
@@ -122,7 +173,7 @@ class PassageIndex:
         """Adopt the stored index this manifest describes; empty if none, other params, unreadable."""
         self._reset()
         self._manifest = manifest
-        if self._folder is None or manifest is None or manifest.get("params") != self.params:
+        if self._folder is None or manifest is None or not self._readable(manifest):
             return
         try:
             segments = [Segment.load(self._folder.path / name) for name in manifest["segments"]]
@@ -135,11 +186,15 @@ class PassageIndex:
         self.segments, self.dead, self.last_id, self.live = segments, dead, last_id, live
         self.removed = removed
 
+    def _readable(self, manifest: Manifest) -> bool:
+        """Made with these params, in this format (a format-1 manifest names none)."""
+        return manifest.get("params") == self.params and manifest.get("format", 1) == FORMAT
+
     def _reset(self) -> None:
         self.segments, self.dead, self.last_id, self.removed, self.live = [], self.dead[:0], 0, 0, 0
 
     def query(self, windows: np.ndarray, max_df: int, limit: int) -> list[tuple[int, float]]:
-        """Up to `limit` (article id, score) pairs, best first.
+        """Up to `limit` (article id, score) pairs for a page's window minima, best first.
 
         The score sums, over the window minima an article shares with the page, the minimum's
         rarity log(1 + N / df): one shared rare phrase outweighs several common ones, which is
@@ -148,26 +203,51 @@ class PassageIndex:
         than `max_df`) is boilerplate, not evidence: a fixed cut-off hid 2% of the excerpts at 1M
         articles, where a phrase's count grows with the archive.
         """
-        windows = np.unique(windows)
-        spans = [segment.lookup(windows) for segment in self.segments]
-        df = sum((right - left for left, right in spans), np.zeros(len(windows), dtype=np.int64))
+        return self._ranked(windows, "minima", max_df, limit, min_shared=1)
+
+    def query_bags(
+        self, bag_keys: np.ndarray, max_df: int, limit: int, min_shared: int = 1
+    ) -> list[tuple[int, float]]:
+        """As `query`, for a page's bag keys; only articles sharing `min_shared` keys or more.
+
+        A bag key is a pair of words, far more often shared by chance than a phrase: its rarity
+        counts squared, and an article's score is divided by the square root of its number of
+        keys, so that a long article sharing many chance pairs does not outrank the source of a
+        passage (calibrated on pan13-train, bench/archive_mode.py).
+        """
+        return self._ranked(bag_keys, "bags", max_df, limit, min_shared)
+
+    def _ranked(
+        self, queries: np.ndarray, channel: str, max_df: int, limit: int, min_shared: int
+    ) -> list[tuple[int, float]]:
+        queries = np.unique(short(queries))
+        postings = [segment.postings(channel) for segment in self.segments]
+        spans = [p.lookup(queries) for p in postings]
+        df = sum((right - left for left, right in spans), np.zeros(len(queries), dtype=np.int64))
         cut = max(max_df, max_df * self.live // DF_ARCHIVE)
         searchable = (df > 0) & (df <= cut)
         weight = np.log1p(max(self.live, 1) / np.maximum(df[searchable], 1))
+        if channel == "bags":
+            weight = weight**2
         articles, scores = [], []
-        for segment, (left, right) in zip(self.segments, spans, strict=True):
+        for segment, found, (left, right) in zip(self.segments, postings, spans, strict=True):
             lengths = (right - left)[searchable]
-            rows = expand_ranges(left[searchable], right[searchable])
-            fingerprint_ids = np.asarray(segment.fps[rows])
-            alive = ~np.isin(fingerprint_ids, self.dead)
-            articles.append(segment.articles_of(fingerprint_ids[alive]))
-            scores.append(np.repeat(weight, lengths)[alive])
+            rows = np.asarray(found.rows[expand_ranges(left[searchable], right[searchable])])
+            owners = segment.owners[rows]
+            alive = ~np.isin(owners[:, 0], self.dead) if len(self.dead) else np.ones(len(rows), bool)
+            articles.append(owners[alive, 1])
+            score = np.repeat(weight, lengths)[alive]
+            if channel == "bags":
+                score = score / np.sqrt(np.maximum(segment.bag_sizes[rows[alive]], 1))
+            scores.append(score)
         if not articles or not sum(map(len, articles)):
             return []
         ids, inverse = np.unique(np.concatenate(articles), return_inverse=True)
         totals = np.bincount(inverse, weights=np.concatenate(scores))
-        best = np.lexsort((ids, -totals))[:limit]
-        return [(int(ids[i]), float(totals[i])) for i in best]
+        order = np.lexsort((ids, -totals))
+        if min_shared > 1:  # a key is held once per fingerprint: the count of keys shared
+            order = order[np.bincount(inverse)[order] >= min_shared]
+        return [(int(ids[i]), float(totals[i])) for i in order[:limit]]
 
     def sync(self, source: FingerprintSource) -> bool:
         """Catch up with the database: add new fingerprints, forget removed ones. True if changed."""
@@ -207,7 +287,7 @@ class PassageIndex:
         stored = source.live_fingerprint_ids()
         missing = np.setdiff1d(stored, pairs[:, 0])
         stale = pairs[~np.isin(pairs[:, 0], stored)]
-        params_match = self._manifest is None or self._manifest.get("params") == self.params
+        params_match = self._manifest is None or self._readable(self._manifest)
         return IndexDrift(
             folder=str(self.path or ""),
             params_match=params_match,
@@ -295,6 +375,7 @@ class PassageIndex:
         if self._folder is not None:
             fields = {
                 "params": self.params,
+                "format": FORMAT,
                 "segments": [s.name for s in self.segments],
                 "last_id": self.last_id,
                 "removed": self.removed,

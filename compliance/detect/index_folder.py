@@ -39,7 +39,11 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 LOCK = "lock"
 LEGACY_DEAD = "dead.npy"  # before manifests named their dead file
-SEGMENT_FILES = frozenset({"keys.npy", "fps.npy", "owners.npy"})
+# What segments hold (segments.FILES), and held before (keys.npy, fps.npy): a leftover either way.
+SEGMENT_FILES = frozenset(
+    {"keys.npy", "fps.npy", "owners.npy", "bag_sizes.npy"}
+    | {f"{c}_{a}.npy" for c in ("minima", "bags") for a in ("keys", "rows")}
+)
 _SEGMENT_NAME = re.compile(r"[0-9a-f]{12}")
 _OUR_FILES = re.compile(r"dead-[0-9a-f]{12}\.npy|dead\.npy|dead\.tmp\.npy|manifest\.json\.tmp")
 

@@ -23,7 +23,6 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 
@@ -122,8 +121,10 @@ class _HashCache(dict[str, int]):
         return value
 
 
-class _ChunkCache(dict[str, tuple[int, ...]]):
-    """Whitespace-separated chunk ("l’État,") → hashes of its kept words; misses computed once."""
+class _ChunkCache(dict[str, bytes]):
+    """Whitespace-separated chunk ("l’État,") → hashes of its kept words, as little-endian uint64
+    bytes; misses computed once. Bytes, so that a text's hashes are one `bytes.join` (in C) away.
+    """
 
     limit = 1_000_000
 
@@ -131,16 +132,35 @@ class _ChunkCache(dict[str, tuple[int, ...]]):
         super().__init__()
         self.hashes = hashes
 
-    def __missing__(self, chunk: str) -> tuple[int, ...]:
+    def __missing__(self, chunk: str) -> bytes:
         if len(self) >= self.limit:
             self.clear()
-        hashes = tuple(h for h in map(self.hashes.__getitem__, WORD.findall(chunk)) if h)
-        self[chunk] = hashes
-        return hashes
+        hashes = [h for h in map(self.hashes.__getitem__, WORD.findall(chunk)) if h]
+        packed = self[chunk] = np.array(hashes, dtype="<u8").tobytes()
+        return packed
+
+
+class _LengthCache(dict[str, bytes]):
+    """Whitespace-separated chunk → the folded length of each of its kept words (a byte each, at
+    most 255), in the order of `_ChunkCache`'s hashes; misses computed once."""
+
+    limit = 1_000_000
+
+    def __init__(self, normalization: int) -> None:
+        super().__init__()
+        self.normalization = normalization
+
+    def __missing__(self, chunk: str) -> bytes:
+        if len(self) >= self.limit:
+            self.clear()
+        folded = (fold(word, self.normalization) for word in WORD.findall(chunk))
+        packed = self[chunk] = bytes(min(len(word), 255) for word in folded if word)
+        return packed
 
 
 _HASHES = {version: _HashCache(version) for version in VERSIONS}
 _CHUNKS = {version: _ChunkCache(_HASHES[version]) for version in VERSIONS}
+_LENGTHS = {version: _LengthCache(version) for version in VERSIONS}
 
 
 def _caches(normalization: int) -> tuple[_HashCache, _ChunkCache]:
@@ -170,8 +190,15 @@ def token_hashes(text: str, normalization: int = NORMALIZATION) -> np.ndarray:
     words come from a cache: a regex scan of the whole text would cost twice as much.
     """
     chunks = _caches(normalization)[1]
-    words = chain.from_iterable(map(chunks.__getitem__, text.split()))
-    return np.fromiter(words, dtype=np.uint64)
+    packed = b"".join(map(chunks.__getitem__, text.split()))
+    return np.frombuffer(packed, dtype="<u8").astype(np.uint64)  # a writable copy, in native order
+
+
+def token_lengths(text: str, normalization: int = NORMALIZATION) -> np.ndarray:
+    """The folded length of every word of `text` (at most 255), one per hash of `token_hashes`."""
+    _caches(normalization)
+    packed = b"".join(map(_LENGTHS[normalization].__getitem__, text.split()))
+    return np.frombuffer(packed, dtype=np.uint8).astype(np.int64)
 
 
 def tokenize(text: str, normalization: int = NORMALIZATION) -> Tokens:

@@ -1,14 +1,24 @@
-"""Index segments: sorted window minima with the fingerprint holding each, and how they merge.
+"""Index segments: each channel's sorted keys with the article holding each, and how segments merge.
 
-A segment is immutable: built from fingerprints once, saved as three .npy files, memory-mapped
-when read. Merging segments is a k-way merge of their sorted keys done in slices of the key
-range, written straight into the output files, so it needs memory for one slice whatever the
-archive's size (a merge of every segment at 1M articles loaded ~11 GB at once before).
+A segment is immutable: built from fingerprints once, saved as .npy files, memory-mapped when read.
+It holds two channels of postings, the window minima (`fingerprint.window_minima`) and the bag keys
+(`bags`), each a sorted array of keys with, for each key, the row of its fingerprint in `owners`.
 
+Compact by design (8 bytes a posting, where 16 took the 64-bit key and fingerprint id before):
+
+* a key is the top 32 bits of its 64-bit hash (`short`). Two different hashes agree on them by
+  chance for about one query key in 4.3 billion / postings (a twentieth of the page's keys at a
+  million articles): a stray posting adds one key's weight to some article, which never outranks
+  the shared run of an excerpt, and the aligner sees only text, never keys;
+* a posting names the fingerprint's row in `owners` (uint32), not its id, so a query reads the
+  article from the row directly.
+
+Merging segments is a k-way merge of their sorted keys done in slices of the key range, written
+straight into the output files, so it needs memory for one slice whatever the archive's size.
 Which segments merge is size-tiered: segments of about the same size (the same power of TIER)
-merge once there are TIER of them, so each entry is rewritten about log_TIER(archive / ingest call)
-times over the archive's life and an ingest's cost stays flat as the archive grows; when there are
-more than MAX_SEGMENTS anyway (many small ingests), the smallest TIER merge.
+merge once there are TIER of them, so each posting is rewritten about log_TIER(archive / ingest
+call) times over the archive's life and an ingest's cost stays flat as the archive grows; when
+there are more than MAX_SEGMENTS anyway (many small ingests), the smallest TIER merge.
 """
 
 from __future__ import annotations
@@ -25,56 +35,99 @@ from compliance.records import Fingerprint, StoredFingerprint
 
 TIER = 4  # segments of one size class that merge together
 MAX_SEGMENTS = 16  # more than this, and the smallest merge whatever their sizes
-SLICE = 1 << 22  # entries of the largest input per merge slice (~170 MB of work arrays)
-PARTS = ("keys", "fps", "owners")
+SLICE = 1 << 22  # postings of the largest input per merge slice (~100 MB of work arrays)
+CHANNELS = ("minima", "bags")
+_KEY, _ROW = np.uint32, np.uint32
+
+
+def short(keys: np.ndarray) -> np.ndarray:
+    """The index's form of 64-bit keys: their top 32 bits."""
+    return (np.asarray(keys, dtype=np.uint64) >> np.uint64(32)).astype(_KEY)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Postings:
+    """One channel of a segment: sorted short keys, and the `owners` row of each key's fingerprint."""
+
+    keys: np.ndarray  # uint32, sorted
+    rows: np.ndarray  # uint32
+
+    def lookup(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each (short, sorted) query key, where its run of equal keys starts and ends."""
+        return np.searchsorted(self.keys, queries, "left"), np.searchsorted(self.keys, queries, "right")
+
+    @classmethod
+    def sorted(cls, keys: list[np.ndarray], rows: list[np.ndarray]) -> Postings:
+        if not keys:
+            return cls(np.zeros(0, _KEY), np.zeros(0, _ROW))
+        all_keys = np.concatenate(keys)
+        order = np.argsort(all_keys, kind="stable")
+        return cls(all_keys[order], np.concatenate(rows)[order])
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Segment:
-    """Sorted window minima with the fingerprint holding each, and fingerprint → article."""
+    """Both channels' postings, and each row's fingerprint id, article id and number of bag keys."""
 
     name: str
-    keys: np.ndarray  # uint64, sorted
-    fps: np.ndarray  # int64, fingerprint id of each key
     owners: np.ndarray  # int64 (n, 2): fingerprint id, article id; sorted by fingerprint id
+    bag_sizes: np.ndarray  # uint32 (n,): the bag keys of each row's fingerprint
+    minima: Postings
+    bags: Postings
 
     @classmethod
     def build(cls, fingerprints: Iterable[StoredFingerprint[Fingerprint]]) -> Segment:
-        keys, fps, owners = [], [], []
-        for stored in fingerprints:
-            windows = np.unique(stored.fingerprint.windows)
-            keys.append(windows)
-            fps.append(np.full(len(windows), stored.id, dtype=np.int64))
-            owners.append((stored.id, stored.article_id))
-        if not keys:
+        prints = sorted(fingerprints, key=lambda stored: stored.id)
+        if not prints:
             return cls.empty()
-        all_keys = np.concatenate(keys)
-        order = np.argsort(all_keys, kind="stable")
-        owner_array = np.array(sorted(owners), dtype=np.int64).reshape(-1, 2)
-        return cls(new_name(), all_keys[order], np.concatenate(fps)[order], owner_array)
+        owners = np.array([(p.id, p.article_id) for p in prints], dtype=np.int64).reshape(-1, 2)
+        made: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {c: ([], []) for c in CHANNELS}
+        for row, stored in enumerate(prints):
+            bags = stored.fingerprint.bags
+            for channel, values in (("minima", stored.fingerprint.windows), ("bags", bags)):
+                keys = np.unique(short(values)) if values is not None else np.zeros(0, _KEY)
+                made[channel][0].append(keys)
+                made[channel][1].append(np.full(len(keys), row, dtype=_ROW))
+        sizes = np.array([len(keys) for keys in made["bags"][0]], dtype=np.uint32)
+        return cls(new_name(), owners, sizes, *(Postings.sorted(*made[c]) for c in CHANNELS))
 
     @classmethod
     def empty(cls) -> Segment:
-        return cls("", np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros((0, 2), np.int64))
+        none = Postings.sorted([], [])
+        return cls("", np.zeros((0, 2), np.int64), np.zeros(0, np.uint32), none, none)
 
     @classmethod
     def load(cls, folder: Path) -> Segment:
-        arrays = [np.load(folder / f"{part}.npy", mmap_mode="r") for part in PARTS]
-        return cls(folder.name, *arrays)
+        def part(name: str) -> np.ndarray:
+            return np.load(folder / f"{name}.npy", mmap_mode="r")
+
+        postings = [Postings(part(f"{c}_keys"), part(f"{c}_rows")) for c in CHANNELS]
+        return cls(folder.name, part("owners"), part("bag_sizes"), *postings)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True)
-        for part in PARTS:
-            np.save(folder / f"{part}.npy", getattr(self, part))
+        np.save(folder / "owners.npy", self.owners)
+        np.save(folder / "bag_sizes.npy", self.bag_sizes)
+        for channel in CHANNELS:
+            np.save(folder / f"{channel}_keys.npy", self.postings(channel).keys)
+            np.save(folder / f"{channel}_rows.npy", self.postings(channel).rows)
 
-    def lookup(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each query key, where its run of equal keys starts and ends in `keys`."""
-        return np.searchsorted(self.keys, queries, "left"), np.searchsorted(self.keys, queries, "right")
+    def postings(self, channel: str) -> Postings:
+        return self.minima if channel == "minima" else self.bags
 
-    def articles_of(self, fingerprint_ids: np.ndarray) -> np.ndarray:
-        """The article id of each fingerprint id (all must be in this segment)."""
-        rows = np.searchsorted(self.owners[:, 0], fingerprint_ids)
-        return self.owners[rows, 1]
+    @property
+    def nbytes(self) -> int:
+        """The bytes its arrays take (on disk, less the .npy headers)."""
+        arrays = (
+            self.owners,
+            self.bag_sizes,
+            *(getattr(p, a) for p in (self.minima, self.bags) for a in ("keys", "rows")),
+        )
+        return sum(array.nbytes for array in arrays)
+
+    def __len__(self) -> int:
+        """Postings in both channels: what merging the segment costs."""
+        return len(self.minima.keys) + len(self.bags.keys)
 
 
 def due_for_merge(segments: Sequence[Segment]) -> list[Segment]:
@@ -86,68 +139,88 @@ def due_for_merge(segments: Sequence[Segment]) -> list[Segment]:
         if len(tiers[tier]) >= TIER:
             return tiers[tier]
     if len(segments) > MAX_SEGMENTS:
-        return sorted(segments, key=lambda s: len(s.keys))[:TIER]
+        return sorted(segments, key=len)[:TIER]
     return []
 
 
 def merge(segments: Sequence[Segment], dead: np.ndarray, folder: Path | None) -> Segment:
-    """One segment holding every entry of `segments` but those of `dead` fingerprints.
+    """One segment holding every posting of `segments` but those of `dead` fingerprints.
 
     With a `folder`, the new segment is written in a new subfolder of it as it is made.
     """
     owners = np.concatenate([s.owners for s in segments])
-    owners = owners[~np.isin(owners[:, 0], dead)]
-    owners = owners[np.argsort(owners[:, 0], kind="stable")]
-    sizes = [_alive(s, dead) for s in segments]
-    total = sum(sizes)
+    sizes = np.concatenate([s.bag_sizes for s in segments])
+    alive = ~np.isin(owners[:, 0], dead)
+    order = np.argsort(owners[alive][:, 0], kind="stable")
+    owners, sizes = owners[alive][order], sizes[alive][order]
+    # Each input row's row in the merged segment, or -1 for a dead fingerprint.
+    moves = [
+        np.where(np.isin(s.owners[:, 0], dead), -1, np.searchsorted(owners[:, 0], s.owners[:, 0]))
+        for s in segments
+    ]
     name = new_name()
-    if folder is None:
-        keys, fps = np.empty(total, np.uint64), np.empty(total, np.int64)
-    else:
+    if folder is not None:
         (folder / name).mkdir(parents=True)
-        keys = np.lib.format.open_memmap(folder / name / "keys.npy", "w+", np.uint64, (total,))
-        fps = np.lib.format.open_memmap(folder / name / "fps.npy", "w+", np.int64, (total,))
-    at = 0
-    for low, high in _slices(segments):
-        spans = [(int(np.searchsorted(s.keys, np.uint64(low))), _upper(s.keys, high)) for s in segments]
-        part_keys = np.concatenate([s.keys[a:b] for s, (a, b) in zip(segments, spans, strict=True)])
-        part_fps = np.concatenate([s.fps[a:b] for s, (a, b) in zip(segments, spans, strict=True)])
-        alive = ~np.isin(part_fps, dead)
-        part_keys, part_fps = part_keys[alive], part_fps[alive]
-        order = np.argsort(part_keys, kind="stable")
-        keys[at : at + len(order)] = part_keys[order]
-        fps[at : at + len(order)] = part_fps[order]
-        at += len(order)
+    postings = [_merged(segments, channel, moves, folder, name) for channel in CHANNELS]
     if folder is not None:
         np.save(folder / name / "owners.npy", owners)
-        for array in (keys, fps):
-            if isinstance(array, np.memmap):
-                array.flush()
+        np.save(folder / name / "bag_sizes.npy", sizes)
         return Segment.load(folder / name)
-    return Segment(name, keys, fps, owners)
+    return Segment(name, owners, sizes, *postings)
+
+
+def _merged(
+    segments: Sequence[Segment], channel: str, moves: list[np.ndarray], folder: Path | None, name: str
+) -> Postings:
+    """One channel of the merged segment, slice by slice of the key range."""
+    inputs = [s.postings(channel) for s in segments]
+    total = sum(_alive(p, move) for p, move in zip(inputs, moves, strict=True))
+    if folder is None:
+        keys, rows = np.empty(total, _KEY), np.empty(total, _ROW)
+    else:
+        keys = np.lib.format.open_memmap(folder / name / f"{channel}_keys.npy", "w+", _KEY, (total,))
+        rows = np.lib.format.open_memmap(folder / name / f"{channel}_rows.npy", "w+", _ROW, (total,))
+    at = 0
+    for low, high in _slices(inputs):
+        spans = [(int(np.searchsorted(p.keys, _KEY(low))), _upper(p.keys, high)) for p in inputs]
+        part_keys = np.concatenate([p.keys[a:b] for p, (a, b) in zip(inputs, spans, strict=True)])
+        part_rows = np.concatenate(
+            [move[p.rows[a:b]] for p, move, (a, b) in zip(inputs, moves, spans, strict=True)]
+        )
+        kept = part_rows >= 0
+        part_keys, part_rows = part_keys[kept], part_rows[kept]
+        order = np.argsort(part_keys, kind="stable")
+        keys[at : at + len(order)] = part_keys[order]
+        rows[at : at + len(order)] = part_rows[order]
+        at += len(order)
+    for array in (keys, rows):
+        if isinstance(array, np.memmap):
+            array.flush()
+    return Postings(keys, rows)
 
 
 def _tier(segment: Segment) -> int:
-    return int(math.log(max(len(segment.keys), 1), TIER))
+    return int(math.log(max(len(segment), 1), TIER))
 
 
-def _alive(segment: Segment, dead: np.ndarray) -> int:
-    if not len(dead):
-        return len(segment.keys)
+def _alive(postings: Postings, move: np.ndarray) -> int:
+    """How many of these postings belong to live fingerprints (`move` is -1 for dead rows)."""
+    if (move >= 0).all():
+        return len(postings.keys)
     gone = 0
-    for start in range(0, len(segment.fps), SLICE):
-        gone += int(np.isin(segment.fps[start : start + SLICE], dead).sum())
-    return len(segment.keys) - gone
+    for start in range(0, len(postings.rows), SLICE):
+        gone += int((move[postings.rows[start : start + SLICE]] < 0).sum())
+    return len(postings.keys) - gone
 
 
-def _slices(segments: Sequence[Segment]) -> list[tuple[int, int | None]]:
-    """Key ranges [low, high) cutting the largest segment in runs of SLICE entries (None: no end)."""
-    largest = max(segments, key=lambda s: len(s.keys))
-    bounds = [int(k) for k in largest.keys[SLICE::SLICE]]
+def _slices(inputs: Sequence[Postings]) -> list[tuple[int, int | None]]:
+    """Key ranges [low, high) cutting the largest input in runs of SLICE postings (None: no end)."""
+    largest = max(inputs, key=lambda p: len(p.keys))
+    bounds = sorted({int(k) for k in largest.keys[SLICE::SLICE]} - {0})
     lows = [0, *bounds]
     highs: list[int | None] = [*bounds, None]
     return list(zip(lows, highs, strict=True))
 
 
 def _upper(keys: np.ndarray, high: int | None) -> int:
-    return len(keys) if high is None else int(np.searchsorted(keys, np.uint64(high)))
+    return len(keys) if high is None else int(np.searchsorted(keys, _KEY(high)))

@@ -99,6 +99,9 @@ class Fingerprint:
     params: dict[str, int]
     signature: np.ndarray
     windows: np.ndarray
+    # The text's bag keys (`detect.bags`), the index's second channel: not stored with the
+    # fingerprint but made from the article's text when the index reads it (`detect.index.Decoded`).
+    bags: np.ndarray | None = None
 
 
 @dataclass(frozen=True, slots=True)
