@@ -266,5 +266,5 @@ def test_ingest_indexes_the_bag_keys_of_the_stored_text(
         archive.ingest([ArticleInput(url="https://journal.example/marche", body=ARTICLE)])
         [segment] = archive.index.segments
         assert np.array_equal(np.sort(segment.bags.keys), np.unique(short(keys(ARTICLE))))
-        assert segment.bag_sizes.tolist() == [len(np.unique(short(keys(ARTICLE))))]
+        assert segment.sizes[:, 1].tolist() == [len(np.unique(short(keys(ARTICLE))))]
         assert archive._fresh == {}, "the keys made at ingest are dropped once indexed"

@@ -291,7 +291,7 @@ def test_a_merge_in_small_slices_equals_one_sort(tmp_path: Path, monkeypatch: py
     assert not np.isin(merged.owners[:, 0], dead).any() and np.all(np.diff(merged.owners[:, 0]) > 0)
     reloaded = segments.Segment.load(tmp_path / merged.name)
     assert np.array_equal(reloaded.minima.keys, merged.minima.keys)
-    assert np.array_equal(reloaded.bag_sizes, merged.bag_sizes)
+    assert np.array_equal(reloaded.sizes, merged.sizes)
 
 
 def test_segments_of_one_size_merge_by_four() -> None:

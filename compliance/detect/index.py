@@ -13,7 +13,7 @@ The index is a derived cache of the database, kept in a folder of immutable segm
                                  and the `owners` row of each (segments.py)
     <index>/<segment>/bags_keys.npy, bags_rows.npy       the same for the bag keys
     <index>/<segment>/owners.npy (fingerprint id, article id) pairs, sorted by fingerprint id
-    <index>/<segment>/bag_sizes.npy  the number of bag keys of each row's fingerprint
+    <index>/<segment>/sizes.npy  the number of keys of each row's fingerprint in each channel
     <index>/dead-<name>.npy      fingerprint ids removed since (re-ingested or deleted articles)
 
 Adding articles writes new segments; removing one records its fingerprint id as dead; segments
@@ -44,13 +44,17 @@ from compliance.detect.arrays import expand_ranges
 from compliance.detect.bags import BAG_PARAMS, text_bag_keys
 from compliance.detect.fingerprint import decode
 from compliance.detect.index_folder import IndexFolder, Manifest
-from compliance.detect.segments import Segment, due_for_merge, merge, short
+from compliance.detect.segments import CHANNELS, Segment, due_for_merge, merge, short
 from compliance.errors import StorageError
 from compliance.records import Article, EncodedFingerprint, Fingerprint, IndexDrift, StoredFingerprint
 
 log = logging.getLogger(__name__)
 
 DF_ARCHIVE = 100_000  # articles for which a `max_df` is the cut-off; it grows in proportion beyond
+# How each channel scores an article: the power of a shared key's rarity, and the power of the
+# article's own key count its score is divided by (calibrated on pan13-train in archive mode,
+# bench/archive_mode.py: a long article sharing many chance keys must not outrank a passage's source).
+SCORING = {"minima": (1, 0.0), "bags": (2, 0.5)}
 FORMAT = 2  # of the segment files (segments.py): an index written in another is rebuilt on opening
 BUILD_BATCH = 50_000  # fingerprints a new segment holds at most, so catching up from scratch stays small
 
@@ -226,9 +230,9 @@ class PassageIndex:
         df = sum((right - left for left, right in spans), np.zeros(len(queries), dtype=np.int64))
         cut = max(max_df, max_df * self.live // DF_ARCHIVE)
         searchable = (df > 0) & (df <= cut)
-        weight = np.log1p(max(self.live, 1) / np.maximum(df[searchable], 1))
-        if channel == "bags":
-            weight = weight**2
+        power, length_power = SCORING[channel]
+        weight = np.log1p(max(self.live, 1) / np.maximum(df[searchable], 1)) ** power
+        column = CHANNELS.index(channel)
         articles, scores = [], []
         for segment, found, (left, right) in zip(self.segments, postings, spans, strict=True):
             lengths = (right - left)[searchable]
@@ -237,8 +241,8 @@ class PassageIndex:
             alive = ~np.isin(owners[:, 0], self.dead) if len(self.dead) else np.ones(len(rows), bool)
             articles.append(owners[alive, 1])
             score = np.repeat(weight, lengths)[alive]
-            if channel == "bags":
-                score = score / np.sqrt(np.maximum(segment.bag_sizes[rows[alive]], 1))
+            if length_power:
+                score = score / np.maximum(segment.sizes[rows[alive], column], 1) ** length_power
             scores.append(score)
         if not articles or not sum(map(len, articles)):
             return []

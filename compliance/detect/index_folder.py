@@ -41,7 +41,7 @@ LOCK = "lock"
 LEGACY_DEAD = "dead.npy"  # before manifests named their dead file
 # What segments hold (segments.FILES), and held before (keys.npy, fps.npy): a leftover either way.
 SEGMENT_FILES = frozenset(
-    {"keys.npy", "fps.npy", "owners.npy", "bag_sizes.npy"}
+    {"keys.npy", "fps.npy", "owners.npy", "sizes.npy"}
     | {f"{c}_{a}.npy" for c in ("minima", "bags") for a in ("keys", "rows")}
 )
 _SEGMENT_NAME = re.compile(r"[0-9a-f]{12}")

@@ -67,11 +67,11 @@ class Postings:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Segment:
-    """Both channels' postings, and each row's fingerprint id, article id and number of bag keys."""
+    """Both channels' postings, and each row's fingerprint id, article id and number of keys."""
 
     name: str
     owners: np.ndarray  # int64 (n, 2): fingerprint id, article id; sorted by fingerprint id
-    bag_sizes: np.ndarray  # uint32 (n,): the bag keys of each row's fingerprint
+    sizes: np.ndarray  # uint32 (n, 2): the keys of each row's fingerprint in each channel
     minima: Postings
     bags: Postings
 
@@ -88,13 +88,13 @@ class Segment:
                 keys = np.unique(short(values)) if values is not None else np.zeros(0, _KEY)
                 made[channel][0].append(keys)
                 made[channel][1].append(np.full(len(keys), row, dtype=_ROW))
-        sizes = np.array([len(keys) for keys in made["bags"][0]], dtype=np.uint32)
+        sizes = np.array([[len(k) for k in made[c][0]] for c in CHANNELS], dtype=np.uint32).T.copy()
         return cls(new_name(), owners, sizes, *(Postings.sorted(*made[c]) for c in CHANNELS))
 
     @classmethod
     def empty(cls) -> Segment:
         none = Postings.sorted([], [])
-        return cls("", np.zeros((0, 2), np.int64), np.zeros(0, np.uint32), none, none)
+        return cls("", np.zeros((0, 2), np.int64), np.zeros((0, 2), np.uint32), none, none)
 
     @classmethod
     def load(cls, folder: Path) -> Segment:
@@ -102,12 +102,12 @@ class Segment:
             return np.load(folder / f"{name}.npy", mmap_mode="r")
 
         postings = [Postings(part(f"{c}_keys"), part(f"{c}_rows")) for c in CHANNELS]
-        return cls(folder.name, part("owners"), part("bag_sizes"), *postings)
+        return cls(folder.name, part("owners"), part("sizes"), *postings)
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True)
         np.save(folder / "owners.npy", self.owners)
-        np.save(folder / "bag_sizes.npy", self.bag_sizes)
+        np.save(folder / "sizes.npy", self.sizes)
         for channel in CHANNELS:
             np.save(folder / f"{channel}_keys.npy", self.postings(channel).keys)
             np.save(folder / f"{channel}_rows.npy", self.postings(channel).rows)
@@ -120,7 +120,7 @@ class Segment:
         """The bytes its arrays take (on disk, less the .npy headers)."""
         arrays = (
             self.owners,
-            self.bag_sizes,
+            self.sizes,
             *(getattr(p, a) for p in (self.minima, self.bags) for a in ("keys", "rows")),
         )
         return sum(array.nbytes for array in arrays)
@@ -149,7 +149,7 @@ def merge(segments: Sequence[Segment], dead: np.ndarray, folder: Path | None) ->
     With a `folder`, the new segment is written in a new subfolder of it as it is made.
     """
     owners = np.concatenate([s.owners for s in segments])
-    sizes = np.concatenate([s.bag_sizes for s in segments])
+    sizes = np.concatenate([s.sizes for s in segments])
     alive = ~np.isin(owners[:, 0], dead)
     order = np.argsort(owners[alive][:, 0], kind="stable")
     owners, sizes = owners[alive][order], sizes[alive][order]
@@ -164,7 +164,7 @@ def merge(segments: Sequence[Segment], dead: np.ndarray, folder: Path | None) ->
     postings = [_merged(segments, channel, moves, folder, name) for channel in CHANNELS]
     if folder is not None:
         np.save(folder / name / "owners.npy", owners)
-        np.save(folder / name / "bag_sizes.npy", sizes)
+        np.save(folder / name / "sizes.npy", sizes)
         return Segment.load(folder / name)
     return Segment(name, owners, sizes, *postings)
 
