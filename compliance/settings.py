@@ -41,7 +41,7 @@ class Settings:
     num_perm: int = 64
     seed: int = 1
     window: int = 8  # shingles per window: shared runs of window + shingle_size - 1 words are found
-    max_candidates: int = 20  # articles aligned per page, most shared window minima first
+    max_candidates: int = 30  # articles aligned per page, most shared window minima first
     max_df: int = 200  # a window minimum in more articles than this (per 100,000) is too common to search
     # The second, order-insensitive channel (compliance/detect/bags.py): pairs of rare words per
     # window of content words, found whatever their order. Calibrated on pan13-train in archive mode
@@ -50,7 +50,7 @@ class Settings:
     bag_words: int = 6  # content words per bag window
     bag_min_letters: int = 5  # a content word has at least this many letters (once folded)
     bag_max_df: int = 20  # a bag key in more articles than this (per 100,000) is too common to search
-    bag_candidates: int = 10  # articles the bag channel hands on per page part, most shared first
+    bag_candidates: int = 20  # articles the bag channel hands on per page part, most shared first
     bag_min_shared: int = 4  # ...and each shares at least this many of the part's bag keys
     index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
     # Check cost: a long page is checked in overlapping parts, each looked up and aligned on its own.

@@ -177,7 +177,8 @@ def test_work_per_part_is_bounded_and_full_copies_are_found_across_parts(
     parts = page_parts(len(tokenize(page)), 500, 100)
     assert len(parts) > 10
     assert len(counted["queries"]) == len(parts)  # one index look-up per part
-    assert len(counted["aligned"]) <= len(parts) * archive.settings.max_candidates
+    per_part = archive.settings.max_candidates + archive.settings.bag_candidates  # the two channels
+    assert len(counted["aligned"]) <= len(parts) * per_part
     assert max(counted["aligned"]) == 500  # no alignment ever sees more than one part
     for record in RECORDS:
         match = matches[record["url"]]

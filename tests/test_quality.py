@@ -79,7 +79,8 @@ def test_clough_independent_answers_are_not_flagged(clough_rates: dict[str, floa
         assert clough_rates[category] <= ceiling, f"{category}: {clough_rates}"
 
 
-ArchiveRecall = tuple[dict[str, float], float]  # document recall per subcorpus, negatives flagged
+# Document recall per subcorpus; no-plagiarism documents flagged on no shared run of text.
+ArchiveRecall = tuple[dict[str, float], float]
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +93,8 @@ def archive_recall(
     archive, _seconds = archive_mode.build_archive(root, tmp_path_factory.mktemp("archive"), settings)
     with archive:
         outcome = archive_mode.run_checks(archive, archive.index, settings, root, pairs)
-    return archive_mode.document_recall(pairs, outcome), archive_mode.flagged_negatives(pairs, outcome)
+    unfounded = archive_mode.flagged_negatives(pairs, outcome, unfounded=True)
+    return archive_mode.document_recall(pairs, outcome), unfounded
 
 
 @pytest.mark.parametrize("subcorpus", sorted(FLOORS["archive-mode"]["min_document_recall"]))
@@ -102,6 +104,8 @@ def test_archive_mode_finds_the_sources(subcorpus: str, archive_recall: ArchiveR
     assert recall[subcorpus] >= floor, f"{subcorpus}: document recall {recall[subcorpus]:.3f} < {floor}"
 
 
-def test_archive_mode_flags_few_documents_without_reuse(archive_recall: ArchiveRecall) -> None:
-    _recall, flagged = archive_recall
-    assert flagged <= FLOORS["archive-mode"]["max_flagged_negative_documents"], flagged
+def test_archive_mode_flags_no_document_without_reused_text(archive_recall: ArchiveRecall) -> None:
+    """A no-plagiarism document may hold another source's text verbatim (the corpus labels pairs,
+    not documents): a match there is right. A match sharing no 12-word run with it is not."""
+    _recall, unfounded = archive_recall
+    assert unfounded <= FLOORS["archive-mode"]["max_unfounded_negative_documents"], unfounded
