@@ -36,6 +36,7 @@ from pathlib import Path
 import common
 import numpy as np
 import pan
+from bm25_retrieval import Bm25Index
 
 from compliance.detect.align import align
 from compliance.detect.arrays import distinct
@@ -270,7 +271,51 @@ def main(argv: list[str] | None = None) -> int:
                     else pairs
                 )
                 compare(archive, settings, args.corpus, compared)
+                bm25_recall(archive, settings, args.corpus, compared, Path(tmp))
     return 0
+
+
+def bm25_recall(
+    archive: Archive, settings: Settings, corpus: Path, pairs: list[pan.Pair], folder: Path
+) -> None:
+    """The BM25 design (bench/bm25_retrieval.py) beside ours, at the retrieval stage: the share of
+    pairs whose source is among the articles handed to the aligner, and the time to find them."""
+    _progress("BM25 (SQLite FTS5) index")
+    bm25 = Bm25Index(archive, folder / "bm25.db")
+    limits = (10, 20, settings.max_candidates + settings.bag_candidates)
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for pair in pairs:
+        wanted[pair.susp].add(pair.src)
+    url_of = {article.id: article.url for article in archive.store.iter_articles()}
+    found: dict[int, set[tuple[str, str]]] = {limit: set() for limit in limits}
+    latencies = []
+    for susp in sorted(wanted):
+        started = time.perf_counter()
+        ranked = [url_of[i] for i in bm25.candidates(_read(corpus / "susp" / susp), max(limits))]
+        latencies.append(time.perf_counter() - started)
+        for limit in limits:
+            found[limit] |= {(susp, src) for src in wanted[susp] if src in ranked[:limit]}
+    ours = {
+        mode: run_checks(archive, archive.index, settings.replace(retrieval=mode), corpus, pairs)
+        for mode in MODES
+    }
+    rows = {f"{mode} (ours: the source aligned)": ours[mode].aligned for mode in MODES}
+    for limit in limits:
+        rows[f"BM25, FTS5: the source among its top {limit}"] = found[limit]
+    rows[f"BM25 top {limits[0]} and window minima, united"] = found[limits[0]] | ours["minima"].aligned
+    names = sorted({p.subcorpus for p in pairs if p.subcorpus != NEGATIVES})
+    built = f"BM25 index built in {bm25.build_seconds:.1f} s"
+    print(f"\nretrieval alone against BM25 ({len(pairs)} pairs; {built})\n")
+    print(f"| retrieval | {' | '.join(n[:2] for n in names)} |")
+    print("| --- |" + " ---: |" * len(names))
+    for label, reached in rows.items():
+        recall = document_recall(pairs, Outcome(aligned=reached), aligned=True)
+        print(f"| {label} | {' | '.join(f'{recall[name]:.3f}' for name in names)} |")
+    ms = sorted(1000 * t for t in latencies)
+    print(
+        f"\nBM25 retrieval alone, per suspicious document: p50 {statistics.median(ms):.1f} ms, "
+        f"p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms (ours: the whole check, above)"
+    )
 
 
 def compare(archive: Archive, settings: Settings, corpus: Path, pairs: list[pan.Pair]) -> None:

@@ -45,15 +45,17 @@ from common import (
 )
 from corpus import FrenchNews, page_with_excerpt
 
+from compliance.detect.bags import bag_keys
 from compliance.detect.fingerprint import shingle_hashes, window_minima
-from compliance.detect.normalize import tokenize
+from compliance.detect.normalize import token_lengths, tokenize
 from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive, match_article
 from compliance.records import Match
 from compliance.settings import Settings
 
 TARGET_P50 = 0.010
-TARGET_FOUND = 0.99
+TARGET_P99 = 0.050
+TARGET_FOUND = 0.995
 # What the stored archive depends on: the articles' text and their fingerprints.
 CODE = (
     "bench/corpus.py",
@@ -218,10 +220,14 @@ def make_pages(
 
 
 def candidates(archive: Archive, page: str) -> int:
-    """How many articles the index hands to the aligner for this page."""
-    settings = archive.settings
-    minima = window_minima(shingle_hashes(tokenize(page).hashes, settings.shingle_size), settings.window)
-    return len(archive.index.query(minima, settings.max_df, settings.max_candidates))
+    """How many articles the index's two channels hand on for this page (before the density test)."""
+    s = archive.settings
+    hashes = tokenize(page).hashes
+    minima = window_minima(shingle_hashes(hashes, s.shingle_size), s.window)
+    keys = bag_keys(hashes, token_lengths(page), s.bag_words, s.bag_min_letters)
+    found = archive.index.query(minima, s.max_df, s.max_candidates)
+    found += archive.index.query_bags(keys, s.bag_max_df, s.bag_candidates, s.bag_min_shared)
+    return len({article_id for article_id, _ in found})
 
 
 def excerpt_found(matches: Sequence[Match], source: int, span: Sequence[int]) -> bool:
@@ -291,6 +297,9 @@ def stages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], int]]) 
         marks.append(time.perf_counter())
         found = index.query(minima, s.max_df, s.max_candidates)
         marks.append(time.perf_counter())
+        keys = bag_keys(page.hashes, token_lengths(page_text), s.bag_words, s.bag_min_letters)
+        found += index.query_bags(keys, s.bag_max_df, s.bag_candidates, s.bag_min_shared)
+        marks.append(time.perf_counter())
         articles = archive.store.get_articles([article_id for article_id, _ in found])
         marks.append(time.perf_counter())
         for article_id, _ in found:
@@ -305,9 +314,11 @@ STAGES = {
     "tokenize": "tokenize the page (words and their spans)",
     "minima": "shingles and window minima of the page",
     "sync": "`Archive.index`: staleness query (index sync check)",
-    "query": "`PassageIndex.query`: candidates",
-    "fetch": "`Store.get_articles`: the candidates' bodies",
-    "align": "`match_article` for every candidate (tokenize, align, score)",
+    "query": "`PassageIndex.query`: candidates by the window minima",
+    "bags": "bag keys of the page and `PassageIndex.query_bags`: candidates by the second channel",
+    "fetch": "`Store.get_articles`: both channels' candidates' bodies",
+    "align": "`match_article` for every candidate (tokenize, align, score; the check aligns only the "
+    "minima's candidates that pass the density test)",
 }
 
 
@@ -330,6 +341,7 @@ def report(
     steps: dict[str, float],
 ) -> str:
     checks, loops = result["checks"], result["loops"]
+    archive_settings = Settings()
     p50 = percentile(checks, 50)
     ratio = median([c / r for c, r in zip(checks, loops, strict=True)])
     n = args.articles
@@ -382,7 +394,8 @@ def report(
         ["source found, with passages overlapping the hidden span", f"{result['found']:.1%}"],
         ["other articles reported per page (mean)", f"{result['others']:.2f}"],
         [
-            f"candidates aligned per page (mean, max_candidates {Settings().max_candidates})",
+            f"candidates per page, both channels (mean; max_candidates {archive_settings.max_candidates}, "
+            f"bag_candidates {archive_settings.bag_candidates})",
             f"{result['candidates']:.1f}",
         ],
         ["staleness query made by each `Archive.index` access (median)", ms(state)],
@@ -411,7 +424,12 @@ def report(
                 [
                     [f"check p50 ≤ {TARGET_P50 * 1000:g} ms", ms(p50), verdict(p50 <= TARGET_P50)],
                     [
-                        f"excerpt still found (≥ {TARGET_FOUND:.0%} of pages)",
+                        f"check p99 ≤ {TARGET_P99 * 1000:g} ms",
+                        ms(percentile(checks, 99)),
+                        verdict(percentile(checks, 99) <= TARGET_P99),
+                    ],
+                    [
+                        f"excerpt still found (≥ {TARGET_FOUND:.1%} of pages)",
                         f"{result['found']:.1%}",
                         verdict(result["found"] >= TARGET_FOUND),
                     ],
