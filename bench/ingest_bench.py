@@ -62,6 +62,7 @@ def loop_fingerprint(
         signature=np.asarray(signature, dtype=np.uint32),
         windows=window_minima(shingles, settings.window),
         bags=text_bag_keys(text, settings.index_params()) if with_bags else None,
+        bag_params=settings.bag_params() if with_bags else None,
     )
 
 

@@ -29,7 +29,7 @@ from compliance.capture.page_text import checked_text
 from compliance.checks import file_page, record, text_page, url_page
 from compliance.detect.align import align
 from compliance.detect.fingerprint import encode, fingerprint
-from compliance.detect.index import Decoded, PassageIndex, known_key
+from compliance.detect.index import Decoded, PassageIndex
 from compliance.errors import InputError, RecordError
 from compliance.facade import ApiCalls, CaseServices, EvidenceCalls, PartnerCalls, ScanCalls, SweepCalls
 from compliance.ingest.limits import BATCH_CHARS, BATCH_RECORDS, check_article, size
@@ -44,7 +44,6 @@ from compliance.records import (
     Capture,
     CheckReport,
     EncodedFingerprint,
-    Fingerprint,
     IndexDrift,
     IngestReport,
     Match,
@@ -61,9 +60,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
-# Fingerprints made at ingest kept, with their bag keys, for the next index sync: about 3 KB each,
-# so that a long ingest (one sync at its end) holds at most some 30 MB of them.
-FRESH_LIMIT = 10_000
 
 
 class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, SweepCalls, Reviewing):
@@ -76,7 +72,6 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
         self.settings = settings
         self.store = store if store is not None else Store(settings)
         self._index: PassageIndex | None = None
-        self._fresh: dict[bytes, Fingerprint] = {}  # made at ingest with their bag keys, by `known_key`
         self._synced_at = -math.inf
         # The web app and the API's background checks share one Archive across threads: opening
         # and catching up the index happen under this lock (queries read whole segment lists).
@@ -152,15 +147,11 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
         return article, status
 
     def _fingerprinter(self, item: ArticleInput) -> Callable[[], EncodedFingerprint]:
-        return lambda: self._fingerprint(item)
+        return lambda: self._fingerprint(item.body, item.url)
 
-    def _fingerprint(self, item: ArticleInput) -> EncodedFingerprint:
-        """The article's stored fingerprint; its bag keys, made from the same words, kept for the index."""
-        made = fingerprint(item.body, self.settings, with_bags=True)
-        encoded = encode(made, item.url)
-        if len(self._fresh) < FRESH_LIMIT:  # beyond it, the index makes them again from the stored text
-            self._fresh[known_key(encoded)] = made  # read by the next sync_index, then dropped
-        return encoded
+    def _fingerprint(self, body: str, url: str) -> EncodedFingerprint:
+        """The stored fingerprint of an article, with its bag keys made from the same words."""
+        return encode(fingerprint(body, self.settings, with_bags=True), url)
 
     def outdated_fingerprints(self) -> int:
         """How many stored fingerprints an older normalization made (`refresh_fingerprints` redoes them)."""
@@ -176,7 +167,7 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
         current = self.settings.fingerprint_params()["normalization"]
         replaced = 0
         for page in self.store.outdated_fingerprints(current, batch):
-            made = [(print_id, encode(fingerprint(a.body, self.settings), a.url)) for print_id, a in page]
+            made = [(print_id, self._fingerprint(a.body, a.url)) for print_id, a in page]
             replaced += self.store.replace_fingerprints(made)
             if progress is not None:
                 progress(len(page))
@@ -241,8 +232,7 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
         """Catch the passage index up with the database now."""
         with self._index_lock:
             index = self._open_index()
-            fresh, self._fresh = self._fresh, {}
-            index.sync(Decoded(self.store, index.params, fresh))
+            index.sync(Decoded(self.store, index.params))
             self._synced_at = time.monotonic()
 
     def index_drift(self) -> IndexDrift:

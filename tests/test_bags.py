@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from compliance.detect.bags import bag_keys, text_bag_keys
-from compliance.detect.fingerprint import fingerprint
+from compliance.detect.fingerprint import encode, fingerprint
 from compliance.detect.index import Decoded, PassageIndex
 from compliance.detect.normalize import token_hashes, token_lengths
 from compliance.detect.segments import short
@@ -153,8 +153,6 @@ class TextStore:
 
 
 def _encoded(text: str) -> object:
-    from compliance.detect.fingerprint import encode
-
     return encode(fingerprint(text, SETTINGS))
 
 
@@ -254,17 +252,36 @@ def test_an_unknown_retrieval_setting_is_refused() -> None:
         Settings(retrieval="bm25")
 
 
-@pytest.mark.parametrize("fresh_limit", [10_000, 0], ids=["made-at-ingest", "read-back-from-storage"])
-def test_ingest_indexes_the_bag_keys_of_the_stored_text(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fresh_limit: int
-) -> None:
-    from compliance import pipeline
-
-    monkeypatch.setattr(pipeline, "FRESH_LIMIT", fresh_limit)
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", index_dir=str(tmp_path / "ix"))
+def test_ingest_stores_the_bag_keys_and_the_index_reads_them(settings: Settings) -> None:
     with Archive(settings) as archive:
         archive.ingest([ArticleInput(url="https://journal.example/marche", body=ARTICLE)])
+        [stored] = archive.store.fingerprints_after(0)
+        assert stored.fingerprint.bag_params == settings.bag_params()
+        assert np.array_equal(np.frombuffer(stored.fingerprint.bags or b"", "<u8"), keys(ARTICLE))
         [segment] = archive.index.segments
         assert np.array_equal(np.sort(segment.bags.keys), np.unique(short(keys(ARTICLE))))
         assert segment.sizes[:, 1].tolist() == [len(np.unique(short(keys(ARTICLE))))]
-        assert archive._fresh == {}, "the keys made at ingest are dropped once indexed"
+
+
+def test_a_fingerprint_stored_without_bag_keys_gets_them_from_its_text(settings: Settings) -> None:
+    """As a fingerprint stored before revision 0013: the index makes its keys from the stored text."""
+    item = ArticleInput(url="https://journal.example/marche", body=ARTICLE)
+    with Archive(settings) as archive:
+        archive.store.upsert_articles([(item, lambda: encode(fingerprint(ARTICLE, settings), item.url))])
+        [stored] = archive.store.fingerprints_after(0)
+        assert stored.fingerprint.bags is None
+        archive.sync_index()
+        [segment] = archive.index.segments
+        assert np.array_equal(np.sort(segment.bags.keys), np.unique(short(keys(ARTICLE))))
+
+
+def test_an_index_with_other_bag_parameters_makes_the_keys_from_the_text(tmp_path: Path) -> None:
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'a.db'}", index_dir=str(tmp_path / "ix"))
+    with Archive(settings) as archive:
+        archive.ingest([ArticleInput(url="https://journal.example/marche", body=ARTICLE)])
+    other = settings.replace(bag_words=4)
+    with Archive(other) as archive:
+        [segment] = archive.index.segments  # rebuilt on opening: its manifest params differ
+        expected = np.unique(short(text_bag_keys(ARTICLE, other.index_params())))
+        assert np.array_equal(np.sort(segment.bags.keys), expected)
+        assert not np.array_equal(expected, np.unique(short(keys(ARTICLE))))

@@ -136,7 +136,7 @@ def fingerprint(
         return made
     lengths = token_lengths(text, normalization)
     keys = bag_keys(hashes, lengths, settings.bag_words, settings.bag_min_letters)
-    return Fingerprint(made.params, made.signature, made.windows, keys)
+    return Fingerprint(made.params, made.signature, made.windows, keys, settings.bag_params())
 
 
 def estimated_similarity(a: Fingerprint, b: Fingerprint) -> float:
@@ -157,11 +157,14 @@ def encode(fingerprint: Fingerprint, what: str = "fingerprint") -> EncodedFinger
     if signature.shape != (num_perm,):
         raise StorageError(f"{what}: signature shape {signature.shape}, expected ({num_perm},)")
     windows = _checked_windows(fingerprint.windows, what)
+    bags = fingerprint.bags
     return EncodedFingerprint(
         params=params,
         signature=_uint32_bytes(signature, what),
         windows=np.ascontiguousarray(windows, dtype="<u8").tobytes(),
         n_windows=len(windows),
+        bags=np.ascontiguousarray(bags, dtype="<u8").tobytes() if bags is not None else None,
+        bag_params=dict(fingerprint.bag_params or {}) if bags is not None else None,
     )
 
 
@@ -169,7 +172,10 @@ def decode(encoded: EncodedFingerprint) -> Fingerprint:
     """The fingerprint back from its stored form, as native, writable uint32 and uint64 arrays."""
     signature = np.frombuffer(encoded.signature, dtype="<u4").astype(np.uint32)
     windows = np.frombuffer(encoded.windows, dtype="<u8").astype(np.uint64)
-    return Fingerprint(dict(encoded.params), signature, windows)
+    if encoded.bags is None:
+        return Fingerprint(dict(encoded.params), signature, windows)
+    bags = np.frombuffer(encoded.bags, dtype="<u8").astype(np.uint64)
+    return Fingerprint(dict(encoded.params), signature, windows, bags, dict(encoded.bag_params or {}))
 
 
 def _checked_params(params: dict[str, int], what: str) -> dict[str, int]:

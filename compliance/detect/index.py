@@ -24,17 +24,17 @@ inserted, and their removals logged), so another process's ingest is seen too.
 Several processes share one folder: a writer holds the folder's lock, first takes up what another
 process wrote since (so it never writes the same fingerprints twice, or a manifest that forgets
 another's segment), and leaves nothing behind that its manifest does not name.
-Storage keeps fingerprints encoded (bytes); `Decoded` gives the index them as arrays, with the bag
-keys made from the article's stored text (they are not stored: an index made with other bag
-parameters, or by a version without bags, has other manifest params and is rebuilt from the
-database on opening, its bag keys recomputed from the articles' text).
+Storage keeps fingerprints encoded (bytes); `Decoded` gives the index them as arrays, with their
+bag keys (stored with them since revision 0013; made from the article's stored text for older
+fingerprints, or when the index's bag parameters differ from those they were made with). An index
+made with other parameters, or by a version without bags, is rebuilt from the database on opening.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -87,48 +87,50 @@ class EncodedSource(Protocol):
 class Decoded:
     """A FingerprintSource over storage: each fingerprint is decoded as the index reads it.
 
-    With `params` naming the bag parameters (`Settings.index_params()`), each also carries the
-    bag keys of its article's text: those `known` holds for it (made at ingest, from the words
-    the fingerprint was made of, by `known_key`), else made from the text read back from
-    storage a batch at a time.
+    With `params` naming the bag parameters (`Settings.index_params()`), each also carries the bag
+    keys of its article's text: those stored with it when made with these parameters, else (a
+    fingerprint stored before bags were, or with other bag parameters) made from the article's
+    text, read back from storage a batch at a time.
     """
 
     stored: EncodedSource
     params: dict[str, int] | None = None
-    known: Mapping[bytes, Fingerprint] = field(default_factory=dict)
 
     def fingerprint_state(self) -> tuple[int, int]:
         return self.stored.fingerprint_state()
 
     def fingerprints_after(self, last_id: int, batch: int = 1000) -> Iterator[StoredFingerprint[Fingerprint]]:
-        pending: list[StoredFingerprint[EncodedFingerprint]] = []
+        pending: list[StoredFingerprint[Fingerprint]] = []
         for item in self.stored.fingerprints_after(last_id, batch):
-            pending.append(item)
+            pending.append(StoredFingerprint(item.id, item.article_id, decode(item.fingerprint)))
             if len(pending) >= batch:
-                yield from self._decoded(pending)
+                yield from self._with_bags(pending)
                 pending = []
-        yield from self._decoded(pending)
+        yield from self._with_bags(pending)
 
-    def _decoded(
-        self, items: list[StoredFingerprint[EncodedFingerprint]]
-    ) -> Iterator[StoredFingerprint[Fingerprint]]:
-        unknown = [item.article_id for item in items if known_key(item.fingerprint) not in self.known]
-        bags = self._bag_keys(unknown)
-        for item in items:
-            fingerprint = decode(item.fingerprint)
-            if bags is not None:  # an article deleted since has no keys: its fingerprint dies next
-                made = self.known.get(known_key(item.fingerprint))
-                keys = made.bags if made is not None else bags.get(item.article_id)
-                fingerprint = replace(fingerprint, bags=keys if keys is not None else _NO_KEYS)
-            yield StoredFingerprint(item.id, item.article_id, fingerprint)
+    def _with_bags(self, items: list[StoredFingerprint[Fingerprint]]) -> list[StoredFingerprint[Fingerprint]]:
+        wanted = self._bag_params()
+        if wanted is None:
+            return items
+        missing = [item.article_id for item in items if item.fingerprint.bag_params != wanted]
+        articles = self.stored.get_articles(missing) if missing else {}
+        made = {i: text_bag_keys(article.body, self.params or {}) for i, article in articles.items()}
+        return [
+            item
+            if item.fingerprint.bag_params == wanted
+            # an article deleted since has no text: no keys, and its fingerprint dies next sync
+            else replace(
+                item, fingerprint=replace(item.fingerprint, bags=made.get(item.article_id, _NO_KEYS))
+            )
+            for item in items
+        ]
 
-    def _bag_keys(self, article_ids: list[int]) -> dict[int, np.ndarray] | None:
-        """The bag keys of these articles' stored texts; None when the index keeps no bags."""
+    def _bag_params(self) -> dict[str, int] | None:
+        """The bag parameters the index is made with; None when it keeps no bags."""
         params = self.params or {}
         if not all(name in params for name in BAG_PARAMS):
             return None
-        articles = self.stored.get_articles(article_ids) if article_ids else {}
-        return {i: text_bag_keys(article.body, params) for i, article in articles.items()}
+        return {name: params[name] for name in BAG_PARAMS}
 
     def fingerprint_removals_after(self, last_removal: int) -> Sequence[tuple[int, int]]:
         return self.stored.fingerprint_removals_after(last_removal)
@@ -138,11 +140,6 @@ class Decoded:
 
 
 _NO_KEYS = np.zeros(0, dtype=np.uint64)
-
-
-def known_key(encoded: EncodedFingerprint) -> bytes:
-    """What names a fingerprint's text in `Decoded.known`: its stored signature and window minima."""
-    return encoded.signature + encoded.windows
 
 
 class PassageIndex:

@@ -99,9 +99,10 @@ class Fingerprint:
     params: dict[str, int]
     signature: np.ndarray
     windows: np.ndarray
-    # The text's bag keys (`detect.bags`), the index's second channel: not stored with the
-    # fingerprint but made from the article's text when the index reads it (`detect.index.Decoded`).
+    # The text's bag keys (`detect.bags`, the index's second channel; uint64, sorted, distinct) and
+    # the parameters that made them (`Settings.bag_params()`); None for a fingerprint made without.
     bags: np.ndarray | None = None
+    bag_params: dict[str, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,13 +110,16 @@ class EncodedFingerprint:
     """A Fingerprint in the form storage keeps: bytes, made and read by `detect.fingerprint`'s codec.
 
     `signature` holds `num_perm` little-endian uint32 values, `windows` `n_windows` little-endian
-    uint64 values; storage writes them as they are and never needs numpy to do it.
+    uint64 values, `bags` (when made) the bag keys as little-endian uint64 values; storage writes
+    them as they are and never needs numpy to do it.
     """
 
     params: dict[str, int]
     signature: bytes
     windows: bytes
     n_windows: int
+    bags: bytes | None = None
+    bag_params: dict[str, int] | None = None
 
 
 # A stored fingerprint comes out of storage encoded; the passage index reads it decoded.

@@ -23,6 +23,7 @@ from compliance.store.shared import chunks
 from compliance.store.tables import FINGERPRINT_REMOVALS, FINGERPRINTS, FingerprintRemovalRow, FingerprintRow
 
 PARAMS = ("num_perm", "seed", "shingle_size", "window", "normalization")  # the parameter columns
+BAG_PARAMS = ("bag_words", "bag_min_letters")  # the bag keys' parameter columns (detect.bags)
 
 Stored = StoredFingerprint[EncodedFingerprint]
 
@@ -35,6 +36,8 @@ def values(encoded: EncodedFingerprint, what: str) -> dict[str, Any]:
         "signature": encoded.signature,
         "windows": encoded.windows,
         "n_windows": encoded.n_windows,
+        "bags": encoded.bags,
+        **{name: (encoded.bag_params or {}).get(name) for name in BAG_PARAMS},
     }
 
 
@@ -45,11 +48,19 @@ def _check(encoded: EncodedFingerprint, what: str) -> None:
         raise StorageError(f"{what}: fingerprint params must be exactly {PARAMS}, got {sorted(params)}")
     if len(encoded.signature) != 4 * params["num_perm"] or len(encoded.windows) != 8 * encoded.n_windows:
         raise StorageError(f"{what}: encoded fingerprint lengths do not match num_perm and n_windows")
+    if encoded.bags is not None and (
+        len(encoded.bags) % 8 or set(encoded.bag_params or {}) != set(BAG_PARAMS)
+    ):
+        raise StorageError(f"{what}: bag keys must be whole uint64 values, with exactly {BAG_PARAMS}")
 
 
 def _stored(row: FingerprintRow) -> Stored:
     params = {name: getattr(row, name) for name in PARAMS}
-    encoded = EncodedFingerprint(params, bytes(row.signature), bytes(row.windows), row.n_windows)
+    bags = bytes(row.bags) if row.bags is not None else None
+    bag_params = {name: getattr(row, name) for name in BAG_PARAMS} if bags is not None else None
+    encoded = EncodedFingerprint(
+        params, bytes(row.signature), bytes(row.windows), row.n_windows, bags, bag_params
+    )
     return StoredFingerprint(id=row.id, article_id=row.article_id, fingerprint=encoded)
 
 

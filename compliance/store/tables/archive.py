@@ -54,6 +54,11 @@ class FingerprintRow(Base):
     # The window minima (1-D, sorted by detect.fingerprint): little-endian uint64, n_windows values.
     windows: Mapped[bytes] = mapped_column(LargeBinary)
     n_windows: Mapped[int]
+    # The bag keys (detect.bags), little-endian uint64, and the parameters that made them; NULL
+    # for fingerprints made before revision 0013 (the index makes their keys from the text).
+    bags: Mapped[bytes | None] = mapped_column(LargeBinary)
+    bag_words: Mapped[int | None]
+    bag_min_letters: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
