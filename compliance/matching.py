@@ -23,7 +23,7 @@ from compliance.detect.bags import bag_keys
 from compliance.detect.density import Shingles, densest_sharing
 from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.index import PassageIndex
-from compliance.detect.normalize import Tokens, token_hashes, token_lengths, tokenize
+from compliance.detect.normalize import Tokens, token_hashes, token_hashes_and_lengths, tokenize
 from compliance.detect.parts import merge_passages, page_parts, part_tokens, shifted
 from compliance.detect.score import scores, shingle_set, verdict
 from compliance.records import Article, Match, Passage
@@ -84,11 +84,11 @@ class _PageCheck:
     def matches(self) -> list[Match]:
         """Every article of ours that the page reproduces, best first."""
         s = self.settings
-        hashes = token_hashes(self.text)  # faster than tokenize, enough for a page of one part
+        # Faster than tokenize, enough for a page of one part; the lengths pick the bag keys' words.
+        hashes, lengths = token_hashes_and_lengths(self.text)
         if len(hashes) > s.check_part_words:
             self.page = tokenize(self.text)
             hashes = self.page.hashes
-        lengths = token_lengths(self.text) if s.retrieval != "minima" else hashes
         for start, end in page_parts(len(hashes), s.check_part_words, s.check_part_overlap):
             self.current = {}
             likely = self._likely(hashes[start:end], lengths[start:end])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from compliance.detect.arrays import distinct
-from compliance.detect.normalize import NORMALIZATION, token_hashes, token_lengths
+from compliance.detect.normalize import NORMALIZATION, token_hashes_and_lengths
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # as in `fingerprint`: combines two word hashes
 BAG_PARAMS = ("bag_words", "bag_min_letters")  # as `Settings.bag_params()` gives them
@@ -47,7 +47,7 @@ def window_keys(hashes: np.ndarray, lengths: np.ndarray, words: int, min_letters
 def text_bag_keys(text: str, params: dict[str, int]) -> np.ndarray:
     """The bag keys of a text, with the parameters `Settings.index_params()` gives."""
     normalization = params.get("normalization", NORMALIZATION)
-    hashes, lengths = token_hashes(text, normalization), token_lengths(text, normalization)
+    hashes, lengths = token_hashes_and_lengths(text, normalization)
     return bag_keys(hashes, lengths, params["bag_words"], params["bag_min_letters"])
 
 

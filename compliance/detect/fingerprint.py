@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from compliance.detect.bags import bag_keys
-from compliance.detect.normalize import NORMALIZATION, token_hashes, token_lengths
+from compliance.detect.normalize import NORMALIZATION, token_hashes, token_hashes_and_lengths
 from compliance.errors import StorageError
 from compliance.records import EncodedFingerprint, Fingerprint
 from compliance.settings import Settings
@@ -130,11 +130,10 @@ def fingerprint(
     `with_bags`: with the text's bag keys too (`detect.bags`), made from the same words. Only the
     upgrade's tests and benchmark ask for an older `normalization`.
     """
-    hashes = token_hashes(text, normalization)
-    made = fingerprint_words(hashes, settings, normalization)
     if not with_bags:
-        return made
-    lengths = token_lengths(text, normalization)
+        return fingerprint_words(token_hashes(text, normalization), settings, normalization)
+    hashes, lengths = token_hashes_and_lengths(text, normalization)
+    made = fingerprint_words(hashes, settings, normalization)
     keys = bag_keys(hashes, lengths, settings.bag_words, settings.bag_min_letters)
     return Fingerprint(made.params, made.signature, made.windows, keys, settings.bag_params())
 

@@ -121,9 +121,14 @@ class _HashCache(dict[str, int]):
         return value
 
 
+# A kept word as the chunk cache packs it: its hash and its folded length (at most 255).
+_WORD = np.dtype([("hash", "<u8"), ("length", "u1")])
+
+
 class _ChunkCache(dict[str, bytes]):
-    """Whitespace-separated chunk ("l’État,") → hashes of its kept words, as little-endian uint64
-    bytes; misses computed once. Bytes, so that a text's hashes are one `bytes.join` (in C) away.
+    """Whitespace-separated chunk ("l’État,") → its kept words packed as `_WORD` records (hash,
+    folded length); misses computed once. Bytes, so that a text's words are one `bytes.join` (in C)
+    away: the hashes for every use, the lengths for the bag keys (`detect.bags`).
     """
 
     limit = 1_000_000
@@ -135,32 +140,14 @@ class _ChunkCache(dict[str, bytes]):
     def __missing__(self, chunk: str) -> bytes:
         if len(self) >= self.limit:
             self.clear()
-        hashes = [h for h in map(self.hashes.__getitem__, WORD.findall(chunk)) if h]
-        packed = self[chunk] = np.array(hashes, dtype="<u8").tobytes()
-        return packed
-
-
-class _LengthCache(dict[str, bytes]):
-    """Whitespace-separated chunk → the folded length of each of its kept words (a byte each, at
-    most 255), in the order of `_ChunkCache`'s hashes; misses computed once."""
-
-    limit = 1_000_000
-
-    def __init__(self, normalization: int) -> None:
-        super().__init__()
-        self.normalization = normalization
-
-    def __missing__(self, chunk: str) -> bytes:
-        if len(self) >= self.limit:
-            self.clear()
-        folded = (fold(word, self.normalization) for word in WORD.findall(chunk))
-        packed = self[chunk] = bytes(min(len(word), 255) for word in folded if word)
+        words = [(self.hashes[raw], raw) for raw in WORD.findall(chunk)]
+        kept = [(h, min(len(fold(raw, self.hashes.normalization)), 255)) for h, raw in words if h]
+        packed = self[chunk] = np.array(kept, dtype=_WORD).tobytes()
         return packed
 
 
 _HASHES = {version: _HashCache(version) for version in VERSIONS}
 _CHUNKS = {version: _ChunkCache(_HASHES[version]) for version in VERSIONS}
-_LENGTHS = {version: _LengthCache(version) for version in VERSIONS}
 
 
 def _caches(normalization: int) -> tuple[_HashCache, _ChunkCache]:
@@ -189,16 +176,23 @@ def token_hashes(text: str, normalization: int = NORMALIZATION) -> np.ndarray:
     Words never contain white space, so the text is split on it (fast, in C) and each chunk's
     words come from a cache: a regex scan of the whole text would cost twice as much.
     """
-    chunks = _caches(normalization)[1]
-    packed = b"".join(map(chunks.__getitem__, text.split()))
-    return np.frombuffer(packed, dtype="<u8").astype(np.uint64)  # a writable copy, in native order
+    return _words(text, normalization)["hash"].astype(np.uint64)  # a writable copy, in native order
 
 
 def token_lengths(text: str, normalization: int = NORMALIZATION) -> np.ndarray:
     """The folded length of every word of `text` (at most 255), one per hash of `token_hashes`."""
-    _caches(normalization)
-    packed = b"".join(map(_LENGTHS[normalization].__getitem__, text.split()))
-    return np.frombuffer(packed, dtype=np.uint8).astype(np.int64)
+    return _words(text, normalization)["length"].astype(np.int64)
+
+
+def token_hashes_and_lengths(text: str, normalization: int = NORMALIZATION) -> tuple[np.ndarray, np.ndarray]:
+    """`token_hashes(text)` and `token_lengths(text)` from one pass over the text."""
+    words = _words(text, normalization)
+    return words["hash"].astype(np.uint64), words["length"].astype(np.int64)
+
+
+def _words(text: str, normalization: int) -> np.ndarray:
+    chunks = _caches(normalization)[1]
+    return np.frombuffer(b"".join(map(chunks.__getitem__, text.split())), dtype=_WORD)
 
 
 def tokenize(text: str, normalization: int = NORMALIZATION) -> Tokens:
