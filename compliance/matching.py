@@ -78,7 +78,6 @@ class _PageCheck:
         self.aligner = aligner
         self.page: Tokens | None = None
         self.recent: dict[int, tuple[Article, Shingles]] = {}  # the last part's candidates
-        self.current: dict[int, tuple[Article, Shingles]] = {}  # this part's
         self.found: dict[int, tuple[Article, list[Passage]]] = {}
 
     def matches(self) -> list[Match]:
@@ -90,9 +89,7 @@ class _PageCheck:
             self.page = tokenize(self.text)
             hashes = self.page.hashes
         for start, end in page_parts(len(hashes), s.check_part_words, s.check_part_overlap):
-            self.current = {}
             likely = self._likely(hashes[start:end], lengths[start:end])
-            self.recent = self.current
             if likely:
                 self._align(likely, start, end)
         if not self.found:
@@ -115,30 +112,25 @@ class _PageCheck:
         if s.retrieval != "minima":
             keys = bag_keys(hashes, lengths, s.bag_words, s.bag_min_letters)
             found = self.index.query_bags(keys, s.bag_max_df, s.bag_candidates, s.bag_min_shared)
-            by_bags = [i for i, _score in found]
-        return self._dense(ids, shingles) + self._fetched([i for i in by_bags if i not in ids])
-
-    def _fetched(self, ids: list[int]) -> list[Article]:
-        """The articles with these ids (those of the last part are not fetched again)."""
-        return [article for article, _shingles in self._recall(ids).values()]
+            by_bags = [i for i, _score in found if i not in ids]
+        known = self._recall(ids + by_bags)  # both channels' articles in one read
+        dense = self._dense([known[i] for i in ids if i in known], shingles)
+        return dense + [known[i][0] for i in by_bags if i in known]
 
     def _recall(self, ids: list[int]) -> dict[int, tuple[Article, Shingles]]:
-        """Fetch and shingle the articles with these ids; they become the part's `recent`."""
+        """Fetch and shingle the articles with these ids (those of the last part are not fetched
+        again); they become the part's `recent`."""
         s = self.settings
-        fetched = self.store.get_articles([i for i in ids if i not in self.recent and i not in self.current])
-        known = (
-            self.recent
-            | self.current
-            | {i: (a, shingle_hashes(token_hashes(a.body), s.shingle_size)) for i, a in fetched.items()}
-        )
-        chosen = {i: known[i] for i in ids if i in known}
-        self.current.update(chosen)
-        return chosen
+        fetched = self.store.get_articles([i for i in ids if i not in self.recent])
+        known = self.recent | {
+            i: (a, shingle_hashes(token_hashes(a.body), s.shingle_size)) for i, a in fetched.items()
+        }
+        self.recent = {i: known[i] for i in ids if i in known}
+        return self.recent
 
-    def _dense(self, ids: list[int], shingles: Shingles) -> list[Article]:
-        """The articles with these ids that share the part's shingles densely enough."""
+    def _dense(self, candidates: list[tuple[Article, Shingles]], shingles: Shingles) -> list[Article]:
+        """The candidates that share the part's shingles densely enough."""
         s = self.settings
-        candidates = self._recall(ids)
         # Most candidates share stock phrases scattered over their length, not a passage: how
         # densely they share shingles (fast hashes, no spans) spares them the full alignment.
         page_shingles = distinct(shingles)
@@ -147,7 +139,7 @@ class _PageCheck:
         floor = max(1, s.min_match_words - 2 * s.shingle_size + 1)
         return [
             a
-            for a, article_shingles in candidates.values()
+            for a, article_shingles in candidates
             if densest_sharing(article_shingles, page_shingles) >= floor
         ]
 
