@@ -307,3 +307,10 @@ def test_segments_of_one_size_merge_by_four() -> None:
     assert segments.due_for_merge([*big, *small, fourth]) == [*small, fourth]
     many = [of_size(4**k) for k in range(1, 7) for _ in range(3)]  # 18, no size class of four
     assert segments.due_for_merge(many) == many[: segments.TIER]
+
+
+def test_the_folder_knows_every_file_a_segment_writes() -> None:
+    """index_folder spells the segment files out (segments.py imports it): they must not drift apart."""
+    from compliance.detect.index_folder import SEGMENT_FILES
+
+    assert {f"{part}.npy" for part in segments.Segment.empty().arrays()} <= SEGMENT_FILES

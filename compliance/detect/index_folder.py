@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 LOCK = "lock"
 LEGACY_DEAD = "dead.npy"  # before manifests named their dead file
-# What segments hold (segments.FILES), and held before (keys.npy, fps.npy): a leftover either way.
+# What segments hold (`segments.Segment.arrays`), and held before (keys.npy, fps.npy): a leftover
+# either way. Spelled out here: segments.py imports this module.
 SEGMENT_FILES = frozenset(
     {"keys.npy", "fps.npy", "owners.npy", "sizes.npy"}
     | {f"{c}_{a}.npy" for c in ("minima", "bags") for a in ("keys", "rows")}

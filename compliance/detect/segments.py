@@ -106,11 +106,13 @@ class Segment:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True)
-        np.save(folder / "owners.npy", self.owners)
-        np.save(folder / "sizes.npy", self.sizes)
-        for channel in CHANNELS:
-            np.save(folder / f"{channel}_keys.npy", self.postings(channel).keys)
-            np.save(folder / f"{channel}_rows.npy", self.postings(channel).rows)
+        for part, array in self.arrays().items():
+            np.save(folder / f"{part}.npy", array)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every array of the segment, by the name of its file (`load` reads them back)."""
+        postings = {f"{c}_{a}": getattr(self.postings(c), a) for c in CHANNELS for a in ("keys", "rows")}
+        return {"owners": self.owners, "sizes": self.sizes, **postings}
 
     def postings(self, channel: str) -> Postings:
         return self.minima if channel == "minima" else self.bags
@@ -118,12 +120,7 @@ class Segment:
     @property
     def nbytes(self) -> int:
         """The bytes its arrays take (on disk, less the .npy headers)."""
-        arrays = (
-            self.owners,
-            self.sizes,
-            *(getattr(p, a) for p in (self.minima, self.bags) for a in ("keys", "rows")),
-        )
-        return sum(array.nbytes for array in arrays)
+        return sum(array.nbytes for array in self.arrays().values())
 
     def __len__(self) -> int:
         """Postings in both channels: what merging the segment costs."""
