@@ -120,9 +120,7 @@ def run_checks(
 ) -> Outcome:
     """Check every sampled suspicious document against the whole archive with these settings."""
     outcome = Outcome()
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for pair in pairs:
-        wanted[pair.susp].add(pair.src)
+    wanted = _sources_wanted(pairs)
     url_of = {body: url for url, body in _bodies(corpus).items()}
 
     for susp in sorted(wanted):
@@ -202,11 +200,23 @@ def recall_rows(
 
 def latency_rows(outcomes: dict[str, Outcome]) -> Iterable[str]:
     for mode, outcome in outcomes.items():
-        ms = sorted(1000 * t for t in outcome.latencies)
-        yield (
-            f"| {mode} | {len(ms)} | {statistics.median(ms):.1f} | {ms[int(0.95 * (len(ms) - 1))]:.1f} "
-            f"| {statistics.fmean(ms):.1f} |"
-        )
+        p50, p95 = _p50_p95(outcome.latencies)
+        mean = 1000 * statistics.fmean(outcome.latencies)
+        yield f"| {mode} | {len(outcome.latencies)} | {p50:.1f} | {p95:.1f} | {mean:.1f} |"
+
+
+def _p50_p95(latencies: list[float]) -> tuple[float, float]:
+    """The median and the 95th percentile (nearest rank below) of latencies, in milliseconds."""
+    ms = sorted(1000 * t for t in latencies)
+    return statistics.median(ms), ms[int(0.95 * (len(ms) - 1))]
+
+
+def _sources_wanted(pairs: list[pan.Pair]) -> dict[str, set[str]]:
+    """Each sampled suspicious document's paired sources."""
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for pair in pairs:
+        wanted[pair.susp].add(pair.src)
+    return wanted
 
 
 def _negative_documents(pairs: list[pan.Pair]) -> set[str]:
@@ -283,9 +293,7 @@ def bm25_recall(
     _progress("BM25 (SQLite FTS5) index")
     bm25 = Bm25Index(archive, folder / "bm25.db")
     limits = (10, 20, settings.max_candidates + settings.bag_candidates)
-    wanted: dict[str, set[str]] = defaultdict(set)
-    for pair in pairs:
-        wanted[pair.susp].add(pair.src)
+    wanted = _sources_wanted(pairs)
     url_of = {article.id: article.url for article in archive.store.iter_articles()}
     found: dict[int, set[tuple[str, str]]] = {limit: set() for limit in limits}
     latencies = []
@@ -311,10 +319,10 @@ def bm25_recall(
     for label, reached in rows.items():
         recall = document_recall(pairs, Outcome(aligned=reached), aligned=True)
         print(f"| {label} | {' | '.join(f'{recall[name]:.3f}' for name in names)} |")
-    ms = sorted(1000 * t for t in latencies)
+    p50, p95 = _p50_p95(latencies)
     print(
-        f"\nBM25 retrieval alone, per suspicious document: p50 {statistics.median(ms):.1f} ms, "
-        f"p95 {ms[int(0.95 * (len(ms) - 1))]:.1f} ms (ours: the whole check, above)"
+        f"\nBM25 retrieval alone, per suspicious document: p50 {p50:.1f} ms, "
+        f"p95 {p95:.1f} ms (ours: the whole check, above)"
     )
 
 
@@ -336,11 +344,8 @@ def compare(archive: Archive, settings: Settings, corpus: Path, pairs: list[pan.
         recall = document_recall(pairs, outcome)
         cells = [f"{recall[name]:.3f}" for name in names]
         flagged = flagged_negatives(pairs, outcome)
-        ms = sorted(1000 * t for t in outcome.latencies)
-        print(
-            f"| {label} | {' | '.join(cells)} | {flagged:.2%} | {statistics.median(ms):.1f} "
-            f"| {ms[int(0.95 * (len(ms) - 1))]:.1f} |"
-        )
+        p50, p95 = _p50_p95(outcome.latencies)
+        print(f"| {label} | {' | '.join(cells)} | {flagged:.2%} | {p50:.1f} | {p95:.1f} |")
 
 
 def _progress(what: str) -> None:

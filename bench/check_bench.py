@@ -300,9 +300,12 @@ def stages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], int]]) 
         keys = bag_keys(page.hashes, token_lengths(page_text), s.bag_words, s.bag_min_letters)
         found += index.query_bags(keys, s.bag_max_df, s.bag_candidates, s.bag_min_shared)
         marks.append(time.perf_counter())
-        articles = archive.store.get_articles([article_id for article_id, _ in found])
+        ids = list(
+            dict.fromkeys(article_id for article_id, _ in found)
+        )  # an article both channels found: once
+        articles = archive.store.get_articles(ids)
         marks.append(time.perf_counter())
-        for article_id, _ in found:
+        for article_id in ids:
             match_article(articles[article_id], page, s)
         marks.append(time.perf_counter())
         for name, start, end in zip(STAGES, marks, marks[1:], strict=False):
