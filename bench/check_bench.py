@@ -49,6 +49,7 @@ from compliance.detect.bags import bag_keys
 from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.normalize import token_lengths, tokenize
 from compliance.ingest.readers import read_paths
+from compliance.matching import AGREEING_KEYS
 from compliance.pipeline import Archive, match_article
 from compliance.records import Match
 from compliance.settings import Settings
@@ -226,8 +227,8 @@ def candidates(archive: Archive, page: str) -> int:
     minima = window_minima(shingle_hashes(hashes, s.shingle_size), s.window)
     keys = bag_keys(hashes, token_lengths(page), s.bag_words, s.bag_min_letters)
     found = archive.index.query(minima, s.max_df, s.max_candidates)
-    found += archive.index.query_bags(keys, s.bag_max_df, s.bag_candidates, s.bag_min_shared)
-    return len({article_id for article_id, _ in found})
+    found += archive.index.query_bags(keys, s.bag_max_df, s.bag_candidates, AGREEING_KEYS)
+    return len({c.article_id for c in found})
 
 
 def excerpt_found(matches: Sequence[Match], source: int, span: Sequence[int]) -> bool:
@@ -298,11 +299,9 @@ def stages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], int]]) 
         found = index.query(minima, s.max_df, s.max_candidates)
         marks.append(time.perf_counter())
         keys = bag_keys(page.hashes, token_lengths(page_text), s.bag_words, s.bag_min_letters)
-        found += index.query_bags(keys, s.bag_max_df, s.bag_candidates, s.bag_min_shared)
+        found += index.query_bags(keys, s.bag_max_df, s.bag_candidates, AGREEING_KEYS)
         marks.append(time.perf_counter())
-        ids = list(
-            dict.fromkeys(article_id for article_id, _ in found)
-        )  # an article both channels found: once
+        ids = list(dict.fromkeys(c.article_id for c in found))  # an article both channels found: once
         articles = archive.store.get_articles(ids)
         marks.append(time.perf_counter())
         for article_id in ids:

@@ -85,7 +85,7 @@ class PassageMethod:
         """Article numbers (0-based) of the candidates."""
         s = self.settings
         minima = window_minima(shingle_hashes(tokenize(page).hashes, s.shingle_size), s.window)
-        return {article - 1 for article, _ in self.index.query(minima, s.max_df, s.max_candidates)}
+        return {c.article_id - 1 for c in self.index.query(minima, s.max_df, s.max_candidates)}
 
 
 # --- B and C: datasketch MinHashLSH -------------------------------------------------------------

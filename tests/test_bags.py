@@ -161,9 +161,9 @@ def test_the_index_finds_a_shuffled_copy_by_its_bag_keys_only(tmp_path: Path) ->
     index = PassageIndex(tmp_path / "ix", SETTINGS.index_params())
     index.sync(Decoded(store, index.params))
     page = AROUND + " " + shuffled_words(ARTICLE)
-    assert [a for a, _ in index.query_bags(keys(page), max_df=5, limit=5, min_shared=2)] == [1]
+    assert [c.article_id for c in index.query_bags(keys(page), max_df=5, limit=5, min_shared=2)] == [1]
     reopened = PassageIndex.open(tmp_path / "ix", SETTINGS.index_params())
-    assert [a for a, _ in reopened.query_bags(keys(page), 5, 5, 2)] == [1]
+    assert [c.article_id for c in reopened.query_bags(keys(page), 5, 5, 2)] == [1]
     assert {p.name for p in (tmp_path / "ix" / reopened.segments[0].name).iterdir()} >= {"bags_keys.npy"}
 
 
@@ -176,7 +176,7 @@ def test_bag_keys_follow_deletions_and_merges(tmp_path: Path) -> None:
     assert index.query_bags(keys(ARTICLE), 5, 5) == []
     index.compact()
     assert len(index.segments) == 1 and index.query_bags(keys(ARTICLE), 5, 5) == []
-    assert [a for a, _ in index.query_bags(keys(FILLER), 5, 5)] == [2]
+    assert [c.article_id for c in index.query_bags(keys(FILLER), 5, 5)] == [2]
 
 
 def test_common_bag_keys_and_single_shared_keys_are_not_searched() -> None:
@@ -202,7 +202,7 @@ def test_an_index_made_before_bags_is_rebuilt_with_them(tmp_path: Path) -> None:
     new = PassageIndex.open(tmp_path / "ix", SETTINGS.index_params())
     assert new.segments == [] and new.last_id == 0
     new.sync(Decoded(store, new.params))
-    assert [a for a, _ in new.query_bags(keys(ARTICLE), 5, 5)] == [1]
+    assert [c.article_id for c in new.query_bags(keys(ARTICLE), 5, 5)] == [1]
 
 
 # --- a check through a real archive ----------------------------------------------------------------
@@ -221,10 +221,10 @@ def archive(tmp_path: Path) -> Archive:
     return archive
 
 
-def urls(archive: Archive, text: str, retrieval: str) -> list[str]:
+def urls(archive: Archive, text: str, retrieval: str, **changes: int) -> list[str]:
     from compliance.matching import check_page
 
-    settings = replace(archive.settings, retrieval=retrieval)
+    settings = replace(archive.settings, retrieval=retrieval, **changes)
     return [m.article.url for m in check_page(text, archive.index, archive.store, settings)]
 
 
@@ -285,3 +285,26 @@ def test_an_index_with_other_bag_parameters_makes_the_keys_from_the_text(tmp_pat
         expected = np.unique(short(text_bag_keys(ARTICLE, other.index_params())))
         assert np.array_equal(np.sort(segment.bags.keys), expected)
         assert not np.array_equal(expected, np.unique(short(keys(ARTICLE))))
+
+
+def reworded(text: str, every: int = 4) -> str:
+    """`text` with every `every`-th word replaced by a filler word (a spun copy that keeps its order)."""
+    fillers = ("certes", "ainsi", "vraiment", "notamment", "justement", "pourtant")
+    words = text.split()
+    return " ".join(fillers[i % 6] if i % every == every - 1 else word for i, word in enumerate(words))
+
+
+def test_a_reworded_copy_both_channels_find_needs_fewer_shared_shingles(archive: Archive) -> None:
+    # Every fourth word replaced keeps one shingle in four: 6 within 24 words, under the 7 an
+    # unedited 12-word quotation keeps. The bag channel confirms the candidate, so it is aligned.
+    page = AROUND + " " + reworded(ARTICLE) + " " + AROUND
+    assert urls(archive, page, "both") == ["https://journal.example/marche"]
+    assert urls(archive, page, "minima") == []  # unconfirmed, it would need 7
+    assert urls(archive, page, "both", agreed_min_shingles=7) == []
+
+
+def test_agreed_min_shingles_must_be_positive() -> None:
+    from compliance.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="agreed_min_shingles must be a positive integer"):
+        Settings(agreed_min_shingles=0)

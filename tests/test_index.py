@@ -56,7 +56,7 @@ def text(n: int) -> str:
 
 
 def query(index: PassageIndex, page: str) -> list[int]:
-    return [a for a, _ in index.query(fingerprint(page, SETTINGS).windows, max_df=50, limit=10)]
+    return [c.article_id for c in index.query(fingerprint(page, SETTINGS).windows, max_df=50, limit=10)]
 
 
 def names_in(folder: Path) -> set[str]:
@@ -152,8 +152,8 @@ def test_a_rare_shared_passage_outranks_many_shared_stock_phrases() -> None:
     store.put(99, text(99))
     index.sync(store)
     rare = " ".join(text(99).split()[60:80])
-    [(best, _score), *others] = index.query(fingerprint(stock + " " + rare, SETTINGS).windows, 50, 40)
-    assert best == 99 and len(others) == 30
+    [best, *others] = index.query(fingerprint(stock + " " + rare, SETTINGS).windows, 50, 40)
+    assert best.article_id == 99 and len(others) == 30
 
 
 # --- leftovers: nothing stays in the folder that the manifest does not name ------------------------
@@ -259,7 +259,7 @@ def test_concurrent_syncs_leave_no_leftovers(tmp_path: Path) -> None:
     assert not index.sync(store), "the last writer left the index caught up"
     expected = {row.article_id for row in store.rows.values()}
     pages = [row.fingerprint for row in store.rows.values()]
-    found = {a for page in pages for a, _ in index.query(page.windows, max_df=50, limit=10)}
+    found = {c.article_id for page in pages for c in index.query(page.windows, max_df=50, limit=10)}
     assert found == expected
 
 

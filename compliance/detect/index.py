@@ -36,7 +36,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -142,6 +142,14 @@ class Decoded:
 _NO_KEYS = np.zeros(0, dtype=np.uint64)
 
 
+class Candidate(NamedTuple):
+    """An article a query hands on: its id, its score, and how many of the query's keys it shares."""
+
+    article_id: int
+    score: float
+    shared: int
+
+
 class PassageIndex:
     """Window minima and bag keys → candidate articles, persisted in `path` (or in memory when None)."""
 
@@ -194,8 +202,8 @@ class PassageIndex:
     def _reset(self) -> None:
         self.segments, self.dead, self.last_id, self.removed, self.live = [], self.dead[:0], 0, 0, 0
 
-    def query(self, windows: np.ndarray, max_df: int, limit: int) -> list[tuple[int, float]]:
-        """Up to `limit` (article id, score) pairs for a page's window minima, best first.
+    def query(self, windows: np.ndarray, max_df: int, limit: int) -> list[Candidate]:
+        """Up to `limit` candidates for a page's window minima, best first.
 
         The score sums, over the window minima an article shares with the page, the minimum's
         rarity log(1 + N / df): one shared rare phrase outweighs several common ones, which is
@@ -208,7 +216,7 @@ class PassageIndex:
 
     def query_bags(
         self, bag_keys: np.ndarray, max_df: int, limit: int, min_shared: int = 1
-    ) -> list[tuple[int, float]]:
+    ) -> list[Candidate]:
         """As `query`, for a page's bag keys; only articles sharing `min_shared` keys or more.
 
         A bag key is a pair of words, far more often shared by chance than a phrase: its rarity
@@ -220,7 +228,7 @@ class PassageIndex:
 
     def _ranked(
         self, queries: np.ndarray, channel: str, max_df: int, limit: int, min_shared: int
-    ) -> list[tuple[int, float]]:
+    ) -> list[Candidate]:
         queries = np.unique(short(queries))
         postings = [segment.postings(channel) for segment in self.segments]
         spans = [p.lookup(queries) for p in postings]
@@ -245,10 +253,11 @@ class PassageIndex:
             return []
         ids, inverse = np.unique(np.concatenate(articles), return_inverse=True)
         totals = np.bincount(inverse, weights=np.concatenate(scores))
+        shared = np.bincount(inverse)  # a key is held once per fingerprint: the keys shared
         order = np.lexsort((ids, -totals))
-        if min_shared > 1:  # a key is held once per fingerprint: the count of keys shared
-            order = order[np.bincount(inverse)[order] >= min_shared]
-        return [(int(ids[i]), float(totals[i])) for i in order[:limit]]
+        if min_shared > 1:
+            order = order[shared[order] >= min_shared]
+        return [Candidate(int(ids[i]), float(totals[i]), int(shared[i])) for i in order[:limit]]
 
     def sync(self, source: FingerprintSource) -> bool:
         """Catch up with the database: add new fingerprints, forget removed ones. True if changed."""
