@@ -281,3 +281,22 @@ def test_refresh_goes_batch_by_batch_with_progress(tmp_path: Path) -> None:
         assert archive.refresh_fingerprints(batch=5, progress=steps.append) == len(old_ids)
         assert archive.refresh_fingerprints(batch=5, progress=steps.append) == 0  # nothing left
     assert steps == [5] * (len(old_ids) // 5) + ([len(old_ids) % 5] if len(old_ids) % 5 else [])
+
+
+def test_a_worker_recomputes_older_fingerprints_before_it_starts(
+    tmp_path: Path, runner: CliRunner, clean_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database_url = f"sqlite:///{tmp_path / 'old.db'}"
+    old_ids = _old_archive(database_url, tmp_path)
+    started: list[int] = []  # the outdated fingerprints left when the Celery worker would start
+
+    def run_worker(settings: Settings, concurrency: int | None, name: str | None) -> None:
+        with Archive(settings) as archive:
+            started.append(archive.outdated_fingerprints())
+
+    monkeypatch.setattr("compliance.cli.scan.run_worker", run_worker)
+    env = {"COMPLIANCE_DATABASE_URL": database_url, "COMPLIANCE_INDEX_DIR": str(tmp_path / "index")}
+    result = runner.invoke(main, ["worker"], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"recomputed {len(old_ids)} fingerprints" in result.stderr
+    assert started == [0]

@@ -3,9 +3,9 @@
     fingerprints refresh [--batch N] ─► Archive.refresh_fingerprints ─► a summary line
 
 Fingerprints made by an older normalization (the stored parameters say which) miss copies the
-current one finds, e.g. Arabic words with their proclitics changed. `ingest`, `scan`, `scheduler`
-and `serve` recompute them first, through `bring_up_to_date`; this command does it alone (after
-an upgrade, before the web app is started under a WSGI server). Progress goes to stderr.
+current one finds, e.g. Arabic words with their proclitics changed. `ingest`, `scan`, `scheduler`,
+`worker` and `serve` recompute them first, through `bring_up_to_date`; this command does it alone
+(after an upgrade, before the web app is started under a WSGI server). Progress goes to stderr.
 """
 
 from __future__ import annotations

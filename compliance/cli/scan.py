@@ -85,9 +85,13 @@ def scheduler() -> None:
 def worker(concurrency: int | None, name: str | None) -> None:
     """Run one Celery worker on COMPLIANCE_BROKER_URL: scans, re-checks and alerts, until stopped.
 
-    On start it sends again what the database says remains of running scans.
+    On start it recomputes the fingerprints an older normalization made (as `scan` does), then
+    sends again what the database says remains of running scans.
     """
-    run_worker(Settings.from_env(), concurrency, name)
+    settings = Settings.from_env()
+    with Archive(settings) as archive:  # closed before the worker's processes fork
+        bring_up_to_date(archive)
+    run_worker(settings, concurrency, name)
 
 
 def _resumed(queued: dict[str, int], as_json: bool) -> None:
