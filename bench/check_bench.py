@@ -94,7 +94,7 @@ def cache_key(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "articles": args.articles,
         "seed": args.seed,
-        "params": Settings().index_params(),
+        "params": Settings().fingerprint_params() | Settings().bag_params(),  # what the database holds
         "code": digest,
     }
 
@@ -270,6 +270,11 @@ def run(args: argparse.Namespace) -> str:
     settings, meta = ensure_archive(args, news)
     rng = random.Random(f"pages:{args.seed}")
     with Archive(settings) as archive:
+        # An index made by other code or with other parameters is rebuilt now, not while timed.
+        started = time.perf_counter()
+        archive.sync_index()
+        progress(f"passage index up to date in {time.perf_counter() - started:.1f} s")
+        meta["index_bytes"] = sum(p.stat().st_size for p in settings.index_path.rglob("*") if p.is_file())
         warmup = make_pages(archive, news, args.warmup, args, rng)
         pages = make_pages(archive, news, args.pages, args, rng)
         progress(f"opening the index in a new process, {args.open_runs} times …")

@@ -361,7 +361,8 @@ class Settings:
 
     def index_params(self) -> dict[str, int]:
         """The parameters the passage index depends on: an index made with others is rebuilt."""
-        return self.fingerprint_params() | self.bag_params()
+        cut_offs = {"max_df": self.max_df, "bag_max_df": self.bag_max_df}  # merges drop what they cut
+        return self.fingerprint_params() | self.bag_params() | cut_offs
 
     def thresholds(self) -> dict[str, float]:
         """The verdict thresholds, recorded with each verdict."""

@@ -296,7 +296,7 @@ def test_a_merge_in_small_slices_equals_one_sort(tmp_path: Path, monkeypatch: py
 
 def test_segments_of_one_size_merge_by_four() -> None:
     def of_size(n: int) -> segments.Segment:
-        postings = segments.Postings(np.zeros(n, np.uint32), np.zeros(n, np.uint32))
+        postings = segments.Postings(np.zeros(n, np.uint32), np.zeros(n, np.uint32), np.zeros(0, np.uint32))
         return segments.Segment(
             str(n), np.zeros((0, 2), np.int64), np.zeros(0, np.uint32), postings, postings
         )
@@ -314,3 +314,77 @@ def test_the_folder_knows_every_file_a_segment_writes() -> None:
     from compliance.detect.index_folder import SEGMENT_FILES
 
     assert {f"{part}.npy" for part in segments.Segment.empty().arrays()} <= SEGMENT_FILES
+
+
+def _segments_sharing(boilerplate: str, groups: list[range]) -> list[segments.Segment]:
+    """One segment per group of articles, each article its own text plus `boilerplate`."""
+    return [
+        segments.Segment.build(
+            StoredFingerprint(n, n, fingerprint(text(n) + " " + boilerplate, SETTINGS, with_bags=True))
+            for n in group
+        )
+        for group in groups
+    ]
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_a_merge_stops_the_keys_over_the_cut_off_and_drops_their_postings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bool
+) -> None:
+    monkeypatch.setattr(segments, "SLICE", 7)  # a key's postings must stay whole within a slice
+    boilerplate = " ".join(f"commun{i}" for i in range(30))
+    parts = _segments_sharing(boilerplate, [range(1, 5), range(5, 9)])
+    common = np.unique(segments.short(fingerprint(boilerplate, SETTINGS).windows))
+    kept = segments.merge(parts, np.zeros(0, np.int64), None)
+    pruned = segments.merge(
+        parts, np.zeros(0, np.int64), tmp_path if on_disk else None, {"minima": 5, "bags": 5}
+    )
+    held = set(kept.minima.keys.tolist())
+    stops = pruned.minima.stops.tolist()
+    assert (
+        stops
+        and set(stops) <= set(common.tolist())
+        and all((kept.minima.keys == s).sum() == 8 for s in stops)
+    )
+    assert not np.isin(pruned.minima.keys, pruned.minima.stops).any()
+    assert set(pruned.minima.keys.tolist()) == held - set(stops)  # every other posting is kept
+    assert len(pruned.minima.keys) == len(kept.minima.keys) - 8 * len(stops)
+    assert np.array_equal(pruned.sizes, kept.sizes)  # an article's key count is its own
+    if on_disk:
+        reloaded = segments.Segment.load(tmp_path / pruned.name)
+        assert np.array_equal(reloaded.minima.stops, pruned.minima.stops)
+        assert np.array_equal(reloaded.minima.keys, pruned.minima.keys)
+        assert {p.name for p in (tmp_path / pruned.name).iterdir()} == {
+            f"{part}.npy" for part in pruned.arrays()
+        }
+
+
+def test_a_key_one_segment_stopped_is_searched_in_none(tmp_path: Path) -> None:
+    """Boilerplate stopped by the merge of old segments is not searched through the new segment
+    that still holds it, where it would look rare."""
+    boilerplate = " ".join(f"commun{i}" for i in range(30))
+    params = SETTINGS.index_params() | {"max_df": 5}
+    store, index = FakeStore(), PassageIndex(tmp_path / "ix", params)
+    for n in range(1, 9):
+        store.put(n, text(n) + " " + boilerplate)
+    index.sync(store)
+    index.compact()  # one segment: the boilerplate's keys (in 8 > 5 articles) are stopped
+    store.put(9, text(9) + " " + boilerplate)
+    index.sync(store)  # a new segment of one article holds them
+    page = fingerprint(boilerplate, SETTINGS).windows
+    assert len(index.segments) == 2 and index.query(page, max_df=50, limit=10) == []
+    assert query(index, text(9)) == [9] and query(index, text(3)) == [3]  # rare keys still found
+
+
+def test_a_new_segment_stops_the_keys_over_the_cut_off_too() -> None:
+    boilerplate = " ".join(f"commun{i}" for i in range(30))
+    [whole] = _segments_sharing(boilerplate, [range(1, 9)])
+    prints = [
+        StoredFingerprint(n, n, fingerprint(text(n) + " " + boilerplate, SETTINGS, with_bags=True))
+        for n in range(1, 9)
+    ]
+    built = segments.Segment.build(prints, {"minima": 5, "bags": 5})
+    common = set(np.unique(segments.short(fingerprint(boilerplate, SETTINGS).windows)).tolist())
+    assert built.minima.stops.tolist() and set(built.minima.stops.tolist()) <= common
+    assert len(built.minima.keys) == len(whole.minima.keys) - 8 * len(built.minima.stops)
+    assert segments.Segment.build(prints, {"minima": 8, "bags": 8}).minima.stops.tolist() == []

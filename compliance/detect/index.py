@@ -12,12 +12,15 @@ The index is a derived cache of the database, kept in a folder of immutable segm
     <index>/<segment>/minima_keys.npy, minima_rows.npy   window minima, sorted (their top 32 bits),
                                  and the `owners` row of each (segments.py)
     <index>/<segment>/bags_keys.npy, bags_rows.npy       the same for the bag keys
+    <index>/<segment>/minima_stops.npy, bags_stops.npy   keys a merge dropped as boilerplate
     <index>/<segment>/owners.npy (fingerprint id, article id) pairs, sorted by fingerprint id
     <index>/<segment>/sizes.npy  the number of keys of each row's fingerprint in each channel
     <index>/dead-<name>.npy      fingerprint ids removed since (re-ingested or deleted articles)
 
 Adding articles writes new segments; removing one records its fingerprint id as dead; segments
-of about the same size merge, in slices of bounded memory (segments.py). Opening memory-maps the
+of about the same size merge, in slices of bounded memory, dropping the postings of keys too
+common to be searched (segments.py; the df cut-offs are index params, so changing `max_df` or
+`bag_max_df` rebuilds the index). Opening memory-maps the
 arrays, so it costs milliseconds whatever the archive's size, and `sync` catches up with the
 database by fingerprint id and by removal id (fingerprints are never updated in place, only
 inserted, and their removals logged), so another process's ingest is seen too.
@@ -44,18 +47,17 @@ from compliance.detect.arrays import expand_ranges
 from compliance.detect.bags import BAG_PARAMS, text_bag_keys
 from compliance.detect.fingerprint import decode
 from compliance.detect.index_folder import IndexFolder, Manifest
-from compliance.detect.segments import CHANNELS, Segment, due_for_merge, merge, short
+from compliance.detect.segments import CHANNELS, Segment, cut_off, due_for_merge, merge, short
 from compliance.errors import StorageError
 from compliance.records import Article, EncodedFingerprint, Fingerprint, IndexDrift, StoredFingerprint
 
 log = logging.getLogger(__name__)
 
-DF_ARCHIVE = 100_000  # articles for which a `max_df` is the cut-off; it grows in proportion beyond
 # How each channel scores an article: the power of a shared key's rarity, and the power of the
 # article's own key count its score is divided by (calibrated on pan13-train in archive mode,
 # bench/archive_mode.py: a long article sharing many chance keys must not outrank a passage's source).
 SCORING = {"minima": (1, 0.0), "bags": (2, 0.5)}
-FORMAT = 2  # of the segment files (segments.py): an index written in another is rebuilt on opening
+FORMAT = 3  # of the segment files (segments.py): an index written in another is rebuilt on opening
 BUILD_BATCH = 50_000  # fingerprints a new segment holds at most, so catching up from scratch stays small
 
 
@@ -233,8 +235,8 @@ class PassageIndex:
         postings = [segment.postings(channel) for segment in self.segments]
         spans = [p.lookup(queries) for p in postings]
         df = sum((right - left for left, right in spans), np.zeros(len(queries), dtype=np.int64))
-        cut = max(max_df, max_df * self.live // DF_ARCHIVE)
-        searchable = (df > 0) & (df <= cut)
+        stopped = np.logical_or.reduce([p.stopped(queries) for p in postings], initial=False)
+        searchable = (df > 0) & (df <= cut_off(max_df, self.live)) & ~stopped
         power, length_power = SCORING[channel]
         weight = np.log1p(max(self.live, 1) / np.maximum(df[searchable], 1)) ** power
         column = CHANNELS.index(channel)
@@ -331,7 +333,7 @@ class PassageIndex:
         if last_id < self.last_id or removed < self.removed:  # the database was replaced: start again
             self._reset()
         for batch in _batches(source.fingerprints_after(self.last_id), BUILD_BATCH):
-            new = Segment.build(batch)
+            new = Segment.build(batch, self._max_df())
             self._persist_segment(new)
             self.segments.append(new)
             self.last_id = int(new.owners[:, 0].max())
@@ -345,6 +347,14 @@ class PassageIndex:
                 self.removed = max(removal_id for removal_id, _ in gone)
         self.live = self._known_count()
 
+    def _max_df(self) -> dict[str, int] | None:
+        """Each channel's df cut-off per DF_ARCHIVE fingerprints, when the params say (merges drop
+        the postings of keys over it: a query would never search them)."""
+        names = {"minima": "max_df", "bags": "bag_max_df"}
+        if not all(name in self.params for name in names.values()):
+            return None
+        return {channel: int(self.params[name]) for channel, name in names.items()}
+
     def _merge_due(self) -> None:
         while group := due_for_merge(self.segments):
             self._merge(group)
@@ -356,7 +366,7 @@ class PassageIndex:
         if not group:
             return
         try:
-            merged = merge(group, self.dead, self.path)
+            merged = merge(group, self.dead, self.path, self._max_df())
         except OSError as exc:
             raise StorageError(f"cannot write the passage index in {self.path}: {exc}") from exc
         ours = np.concatenate([s.owners[:, 0] for s in group])

@@ -43,7 +43,12 @@ LEGACY_DEAD = "dead.npy"  # before manifests named their dead file
 # either way. Spelled out here: segments.py imports this module.
 SEGMENT_FILES = frozenset(
     {"keys.npy", "fps.npy", "owners.npy", "sizes.npy"}
-    | {f"{c}_{a}.npy" for c in ("minima", "bags") for a in ("keys", "rows")}
+    | {
+        f"{c}_{a}{tmp}.npy"
+        for c in ("minima", "bags")
+        for a in ("keys", "rows", "stops")
+        for tmp in ("", ".tmp")
+    }
 )
 _SEGMENT_NAME = re.compile(r"[0-9a-f]{12}")
 _OUR_FILES = re.compile(r"dead-[0-9a-f]{12}\.npy|dead\.npy|dead\.tmp\.npy|manifest\.json\.tmp")

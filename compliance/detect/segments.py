@@ -15,6 +15,14 @@ Compact by design (8 bytes a posting, where 16 took the 64-bit key and fingerpri
 
 Merging segments is a k-way merge of their sorted keys done in slices of the key range, written
 straight into the output files, so it needs memory for one slice whatever the archive's size.
+Building or merging a segment also drops boilerplate: the postings of a key held by more of the
+segment's fingerprints than the channel's cut-off for its size (the query's own df cut-off,
+`max_df` per DF_ARCHIVE fingerprints, never under `max_df`) would hardly ever be searched, so the
+segment keeps the key in its `stops` instead, and a query searches no key that any segment
+stopped (were it searched in the others, where it is rarer, it would weigh as a rare key). A
+phrase common in one period of the archive is thus boilerplate for the whole of it. On the
+synthetic archive of bench/check_bench.py this drops a third of the minima's postings and three
+fifths of the bag keys'.
 Which segments merge is size-tiered: segments of about the same size (the same power of TIER)
 merge once there are TIER of them, so each posting is rewritten about log_TIER(archive / ingest
 call) times over the archive's life and an ingest's cost stays flat as the archive grows; when
@@ -33,11 +41,21 @@ import numpy as np
 from compliance.detect.index_folder import new_name
 from compliance.records import Fingerprint, StoredFingerprint
 
+DF_ARCHIVE = 100_000  # fingerprints for which a `max_df` is the cut-off; it grows in proportion beyond
 TIER = 4  # segments of one size class that merge together
 MAX_SEGMENTS = 16  # more than this, and the smallest merge whatever their sizes
 SLICE = 1 << 22  # postings of the largest input per merge slice (~100 MB of work arrays)
 CHANNELS = ("minima", "bags")
+POSTING_ARRAYS = ("keys", "rows", "stops")  # the files of a channel: <channel>_<array>.npy
 _KEY, _ROW = np.uint32, np.uint32
+
+
+def members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Whether each value is in `sorted_set` (sorted, distinct)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_set, values), len(sorted_set) - 1)
+    return np.asarray(sorted_set[at] == values)
 
 
 def short(keys: np.ndarray) -> np.ndarray:
@@ -47,22 +65,34 @@ def short(keys: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Postings:
-    """One channel of a segment: sorted short keys, and the `owners` row of each key's fingerprint."""
+    """One channel of a segment: sorted short keys, and the `owners` row of each key's fingerprint;
+    the keys dropped as boilerplate when the segment was merged (`stops`, sorted)."""
 
     keys: np.ndarray  # uint32, sorted
     rows: np.ndarray  # uint32
+    stops: np.ndarray  # uint32, sorted
 
     def lookup(self, queries: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For each (short, sorted) query key, where its run of equal keys starts and ends."""
         return np.searchsorted(self.keys, queries, "left"), np.searchsorted(self.keys, queries, "right")
 
+    def stopped(self, queries: np.ndarray) -> np.ndarray:
+        """Whether each (short) query key is one this segment dropped as boilerplate."""
+        return members(queries, self.stops)
+
+    def without_over(self, cut: int) -> Postings:
+        """These postings (in memory) without the keys held more than `cut` times, which join the stops."""
+        over = _over(self.keys, cut)
+        kept = ~members(self.keys, over)
+        return Postings(self.keys[kept], self.rows[kept], np.union1d(self.stops, over).astype(_KEY))
+
     @classmethod
     def sorted(cls, keys: list[np.ndarray], rows: list[np.ndarray]) -> Postings:
         if not keys:
-            return cls(np.zeros(0, _KEY), np.zeros(0, _ROW))
+            return cls(np.zeros(0, _KEY), np.zeros(0, _ROW), np.zeros(0, _KEY))
         all_keys = np.concatenate(keys)
         order = np.argsort(all_keys, kind="stable")
-        return cls(all_keys[order], np.concatenate(rows)[order])
+        return cls(all_keys[order], np.concatenate(rows)[order], np.zeros(0, _KEY))
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -76,7 +106,10 @@ class Segment:
     bags: Postings
 
     @classmethod
-    def build(cls, fingerprints: Iterable[StoredFingerprint[Fingerprint]]) -> Segment:
+    def build(
+        cls, fingerprints: Iterable[StoredFingerprint[Fingerprint]], max_df: dict[str, int] | None = None
+    ) -> Segment:
+        """A segment of these fingerprints; with `max_df`, without the keys over it (as `merge`)."""
         prints = sorted(fingerprints, key=lambda stored: stored.id)
         if not prints:
             return cls.empty()
@@ -89,7 +122,13 @@ class Segment:
                 made[channel][0].append(keys)
                 made[channel][1].append(np.full(len(keys), row, dtype=_ROW))
         sizes = np.array([[len(k) for k in made[c][0]] for c in CHANNELS], dtype=np.uint32).T.copy()
-        return cls(new_name(), owners, sizes, *(Postings.sorted(*made[c]) for c in CHANNELS))
+        postings = [Postings.sorted(*made[c]) for c in CHANNELS]
+        if max_df is not None:
+            postings = [
+                p.without_over(cut_off(max_df[c], len(owners)))
+                for p, c in zip(postings, CHANNELS, strict=True)
+            ]
+        return cls(new_name(), owners, sizes, *postings)
 
     @classmethod
     def empty(cls) -> Segment:
@@ -101,7 +140,7 @@ class Segment:
         def part(name: str) -> np.ndarray:
             return np.load(folder / f"{name}.npy", mmap_mode="r")
 
-        postings = [Postings(part(f"{c}_keys"), part(f"{c}_rows")) for c in CHANNELS]
+        postings = [Postings(*(part(f"{c}_{a}") for a in POSTING_ARRAYS)) for c in CHANNELS]
         return cls(folder.name, part("owners"), part("sizes"), *postings)
 
     def save(self, folder: Path) -> None:
@@ -111,7 +150,7 @@ class Segment:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every array of the segment, by the name of its file (`load` reads them back)."""
-        postings = {f"{c}_{a}": getattr(self.postings(c), a) for c in CHANNELS for a in ("keys", "rows")}
+        postings = {f"{c}_{a}": getattr(self.postings(c), a) for c in CHANNELS for a in POSTING_ARRAYS}
         return {"owners": self.owners, "sizes": self.sizes, **postings}
 
     def postings(self, channel: str) -> Postings:
@@ -140,8 +179,11 @@ def due_for_merge(segments: Sequence[Segment]) -> list[Segment]:
     return []
 
 
-def merge(segments: Sequence[Segment], dead: np.ndarray, folder: Path | None) -> Segment:
-    """One segment holding every posting of `segments` but those of `dead` fingerprints.
+def merge(
+    segments: Sequence[Segment], dead: np.ndarray, folder: Path | None, max_df: dict[str, int] | None = None
+) -> Segment:
+    """One segment holding every posting of `segments` but those of `dead` fingerprints, and
+    those of keys over a channel's `max_df` (per DF_ARCHIVE fingerprints; none dropped without).
 
     With a `folder`, the new segment is written in a new subfolder of it as it is made.
     """
@@ -158,7 +200,8 @@ def merge(segments: Sequence[Segment], dead: np.ndarray, folder: Path | None) ->
     name = new_name()
     if folder is not None:
         (folder / name).mkdir(parents=True)
-    postings = [_merged(segments, channel, moves, folder, name) for channel in CHANNELS]
+    cuts = {c: cut_off(m, len(owners)) for c, m in (max_df or {}).items()}
+    postings = [_merged(segments, channel, moves, folder, name, cuts.get(channel)) for channel in CHANNELS]
     if folder is not None:
         np.save(folder / name / "owners.npy", owners)
         np.save(folder / name / "sizes.npy", sizes)
@@ -166,17 +209,26 @@ def merge(segments: Sequence[Segment], dead: np.ndarray, folder: Path | None) ->
     return Segment(name, owners, sizes, *postings)
 
 
+def cut_off(max_df: int, fingerprints: int) -> int:
+    """The df over which a key is boilerplate among this many fingerprints (never under max_df)."""
+    return max(max_df, max_df * fingerprints // DF_ARCHIVE)
+
+
 def _merged(
-    segments: Sequence[Segment], channel: str, moves: list[np.ndarray], folder: Path | None, name: str
+    segments: Sequence[Segment],
+    channel: str,
+    moves: list[np.ndarray],
+    folder: Path | None,
+    name: str,
+    cut: int | None,
 ) -> Postings:
-    """One channel of the merged segment, slice by slice of the key range."""
+    """One channel of the merged segment, slice by slice of the key range (a key's postings all
+    lie in one slice); the keys over `cut`, and those any input stopped, go to its stops."""
     inputs = [s.postings(channel) for s in segments]
-    total = sum(_alive(p, move) for p, move in zip(inputs, moves, strict=True))
-    if folder is None:
-        keys, rows = np.empty(total, _KEY), np.empty(total, _ROW)
-    else:
-        keys = np.lib.format.open_memmap(folder / name / f"{channel}_keys.npy", "w+", _KEY, (total,))
-        rows = np.lib.format.open_memmap(folder / name / f"{channel}_rows.npy", "w+", _ROW, (total,))
+    stopped = np.unique(np.concatenate([np.asarray(p.stops) for p in inputs]))
+    total = sum(_alive(p, move) for p, move in zip(inputs, moves, strict=True))  # at most
+    keys, rows = _output(folder, name, channel, total)
+    new_stops = [stopped]
     at = 0
     for low, high in _slices(inputs):
         spans = [(int(np.searchsorted(p.keys, _KEY(low))), _upper(p.keys, high)) for p in inputs]
@@ -187,13 +239,59 @@ def _merged(
         kept = part_rows >= 0
         part_keys, part_rows = part_keys[kept], part_rows[kept]
         order = np.argsort(part_keys, kind="stable")
-        keys[at : at + len(order)] = part_keys[order]
-        rows[at : at + len(order)] = part_rows[order]
-        at += len(order)
-    for array in (keys, rows):
-        if isinstance(array, np.memmap):
-            array.flush()
-    return Postings(keys, rows)
+        part_keys, part_rows = part_keys[order], part_rows[order]
+        drop = stopped
+        if cut is not None:
+            over = _over(part_keys, cut)
+            new_stops.append(over)
+            drop = np.union1d(stopped, over)
+        if len(drop):
+            searched = ~members(part_keys, drop)
+            part_keys, part_rows = part_keys[searched], part_rows[searched]
+        keys[at : at + len(part_keys)] = part_keys
+        rows[at : at + len(part_keys)] = part_rows
+        at += len(part_keys)
+    stops = np.unique(np.concatenate(new_stops)).astype(_KEY)
+    if folder is None:
+        return Postings(keys[:at], rows[:at], stops)
+    np.save(folder / name / f"{channel}_stops.npy", stops)
+    return Postings(_shrunk(keys, at), _shrunk(rows, at), stops)
+
+
+def _over(keys: np.ndarray, cut: int) -> np.ndarray:
+    """The distinct keys held more than `cut` times in sorted `keys`."""
+    if not len(keys):
+        return keys[:0]
+    starts = np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1])))
+    counts = np.diff(np.append(starts, len(keys)))
+    return np.asarray(keys[starts[counts > cut]])
+
+
+def _output(folder: Path | None, name: str, channel: str, total: int) -> tuple[np.ndarray, np.ndarray]:
+    """The merged channel's keys and rows, room for `total` postings (in memory, or files)."""
+    if folder is None:
+        return np.empty(total, _KEY), np.empty(total, _ROW)
+
+    def file(array: str, dtype: type) -> np.ndarray:
+        return np.lib.format.open_memmap(folder / name / f"{channel}_{array}.npy", "w+", dtype, (total,))
+
+    return file("keys", _KEY), file("rows", _ROW)
+
+
+def _shrunk(array: np.ndarray, length: int) -> np.ndarray:
+    """The first `length` values of a file-backed array, its file cut to them (copied slice by slice)."""
+    assert isinstance(array, np.memmap) and array.filename is not None
+    path = Path(array.filename)
+    if length == len(array):
+        array.flush()
+        return array
+    smaller = np.lib.format.open_memmap(path.with_suffix(".tmp.npy"), "w+", array.dtype, (length,))
+    for start in range(0, length, SLICE):
+        smaller[start : start + SLICE] = array[start : min(start + SLICE, length)]
+    smaller.flush()
+    del smaller, array
+    path.with_suffix(".tmp.npy").replace(path)
+    return np.load(path, mmap_mode="r")
 
 
 def _tier(segment: Segment) -> int:
