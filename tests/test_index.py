@@ -294,9 +294,29 @@ def test_a_merge_in_small_slices_equals_one_sort(tmp_path: Path, monkeypatch: py
     assert np.array_equal(reloaded.sizes, merged.sizes)
 
 
+def test_a_lookup_in_buckets_finds_what_a_search_of_the_whole_keys_finds() -> None:
+    """Postings keep 16 bits of each key and where its bucket starts: every run of equal keys is
+    found as a binary search of the whole sorted keys finds it, at the edges of buckets and of the
+    key range too, and for keys held by no posting."""
+    rng = np.random.default_rng(5)
+    crowded = rng.integers(0, 1 << 16, 2000, dtype=np.uint64) | (np.uint64(7) << np.uint64(16))
+    edges = np.array([0, 1, 0xFFFF, 0x10000, 0xFFFF0000, 0xFFFFFFFF, 0xFFFFFFFF], dtype=np.uint64)
+    spread = rng.integers(0, 1 << 32, 3000, dtype=np.uint64)
+    keys = np.sort(np.concatenate([crowded, crowded[:500], edges, spread]).astype(np.uint32))
+    postings = segments.Postings.of(keys, np.arange(len(keys), dtype=np.uint32), np.zeros(0, np.uint32))
+    assert postings.suffixes.dtype == np.uint16 and np.array_equal(postings.keys, keys)
+    absent = rng.integers(0, 1 << 32, 500, dtype=np.uint64).astype(np.uint32)
+    queries = np.unique(np.concatenate([keys[::3], absent, edges.astype(np.uint32), [2, 0xFFFFFFFE]]))
+    left, right = postings.lookup(queries)
+    assert np.array_equal(left, np.searchsorted(keys, queries, "left"))
+    assert np.array_equal(right, np.searchsorted(keys, queries, "right"))
+
+
 def test_segments_of_one_size_merge_by_four() -> None:
     def of_size(n: int) -> segments.Segment:
-        postings = segments.Postings(np.zeros(n, np.uint32), np.zeros(n, np.uint32), np.zeros(0, np.uint32))
+        postings = segments.Postings.of(
+            np.zeros(n, np.uint32), np.zeros(n, np.uint32), np.zeros(0, np.uint32)
+        )
         return segments.Segment(
             str(n), np.zeros((0, 2), np.int64), np.zeros(0, np.uint32), postings, postings
         )

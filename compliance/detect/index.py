@@ -9,9 +9,11 @@ The index is a derived cache of the database, kept in a folder of immutable segm
 
     <index>/manifest.json        params, segment names, dead file, last fingerprint id, last removal
                                  id, live count
-    <index>/<segment>/minima_keys.npy, minima_rows.npy   window minima, sorted (their top 32 bits),
-                                 and the `owners` row of each (segments.py)
-    <index>/<segment>/bags_keys.npy, bags_rows.npy       the same for the bag keys
+    <index>/<segment>/minima_suffixes.npy, minima_starts.npy, minima_rows.npy   window minima (their
+                                 top 32 bits), sorted and cut in buckets by their top 16 bits: the
+                                 low 16 bits of each, where each bucket starts, and the `owners` row
+                                 of each (segments.py)
+    <index>/<segment>/bags_suffixes.npy, bags_starts.npy, bags_rows.npy   the same for the bag keys
     <index>/<segment>/minima_stops.npy, bags_stops.npy   keys a merge dropped as boilerplate
     <index>/<segment>/owners.npy (fingerprint id, article id) pairs, sorted by fingerprint id
     <index>/<segment>/sizes.npy  the number of keys of each row's fingerprint in each channel
@@ -57,7 +59,7 @@ log = logging.getLogger(__name__)
 # article's own key count its score is divided by (calibrated on pan13-train in archive mode,
 # bench/archive_mode.py: a long article sharing many chance keys must not outrank a passage's source).
 SCORING = {"minima": (1, 0.0), "bags": (2, 0.5)}
-FORMAT = 3  # of the segment files (segments.py): an index written in another is rebuilt on opening
+FORMAT = 4  # of the segment files (segments.py): an index written in another is rebuilt on opening
 BUILD_BATCH = 50_000  # fingerprints a new segment holds at most, so catching up from scratch stays small
 
 

@@ -39,14 +39,14 @@ log = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 LOCK = "lock"
 LEGACY_DEAD = "dead.npy"  # before manifests named their dead file
-# What segments hold (`segments.Segment.arrays`), and held before (keys.npy, fps.npy): a leftover
-# either way. Spelled out here: segments.py imports this module.
+# What segments hold (`segments.Segment.arrays`), and held before (keys.npy, fps.npy, and each
+# channel's keys.npy): a leftover either way. Spelled out here: segments.py imports this module.
 SEGMENT_FILES = frozenset(
     {"keys.npy", "fps.npy", "owners.npy", "sizes.npy"}
     | {
         f"{c}_{a}{tmp}.npy"
         for c in ("minima", "bags")
-        for a in ("keys", "rows", "stops")
+        for a in ("keys", "suffixes", "starts", "rows", "stops")
         for tmp in ("", ".tmp")
     }
 )
