@@ -45,13 +45,14 @@ from common import (
 )
 from corpus import FrenchNews, page_with_excerpt
 
+from compliance.detect.align import align
 from compliance.detect.bags import bag_keys
 from compliance.detect.fingerprint import shingle_hashes, window_minima
-from compliance.detect.normalize import token_lengths, tokenize
+from compliance.detect.normalize import Tokens, token_lengths, tokenize
 from compliance.ingest.readers import read_paths
-from compliance.matching import AGREEING_KEYS
+from compliance.matching import AGREEING_KEYS, check_page
 from compliance.pipeline import Archive, match_article
-from compliance.records import Match
+from compliance.records import Match, Passage
 from compliance.settings import Settings
 
 TARGET_P50 = 0.010
@@ -231,6 +232,19 @@ def candidates(archive: Archive, page: str) -> int:
     return len({c.article_id for c in found})
 
 
+def aligned(archive: Archive, page: str) -> int:
+    """How many articles the check hands to the aligner for this page (those its density test keeps)."""
+    calls = 0
+
+    def counting(article: Tokens, part: Tokens, settings: Settings) -> list[Passage]:
+        nonlocal calls
+        calls += 1
+        return align(article, part, settings)
+
+    check_page(page, archive.index, archive.store, archive.settings, counting)
+    return calls
+
+
 def excerpt_found(matches: Sequence[Match], source: int, span: Sequence[int]) -> bool:
     """The source article is among the matches, with a passage overlapping the hidden span."""
     start, end = span
@@ -241,7 +255,7 @@ def excerpt_found(matches: Sequence[Match], source: int, span: Sequence[int]) ->
 
 
 def check_pages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], int]]) -> dict[str, Any]:
-    checks, loops, found, top, others, aligned = [], [], 0, 0, 0, 0
+    checks, loops, found, top, others, handed, kept = [], [], 0, 0, 0, 0, 0
     for page, (start, end), source in pages:
         began = time.perf_counter()
         matches = archive.check_text(page)
@@ -253,7 +267,8 @@ def check_pages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], in
         top += bool(matches) and matches[0].article.id == source
         found += excerpt_found(matches, source, (start, end))
         others += sum(m.article.id != source for m in matches)
-        aligned += candidates(archive, page)
+        handed += candidates(archive, page)
+        kept += aligned(archive, page)
     n = len(pages)
     return {
         "checks": checks,
@@ -261,7 +276,8 @@ def check_pages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], in
         "top": top / n,
         "found": found / n,
         "others": others / n,
-        "candidates": aligned / n,
+        "candidates": handed / n,
+        "aligned": kept / n,
     }
 
 
@@ -405,6 +421,7 @@ def report(
             f"bag_candidates {archive_settings.bag_candidates})",
             f"{result['candidates']:.1f}",
         ],
+        ["articles aligned per page (mean; candidates the density test keeps)", f"{result['aligned']:.1f}"],
         ["staleness query made by each `Archive.index` access (median)", ms(state)],
     ]
     return "\n".join(

@@ -304,6 +304,19 @@ def test_a_reworded_copy_both_channels_find_needs_fewer_shared_shingles(archive:
     assert urls(archive, page, "both", agreed_min_shingles=7) == []
 
 
+def test_a_bag_candidate_sharing_few_keys_is_aligned_when_it_shares_shingles_densely(
+    archive: Archive,
+) -> None:
+    # With too few keys to be aligned on the bag channel's word alone (bag_min_shared 100 here), a
+    # reworded copy still keeps a few shingles close together: that evidence vouches for it.
+    page = AROUND + " " + reworded(ARTICLE) + " " + AROUND
+    assert urls(archive, page, "bags", bag_min_shared=100) == ["https://journal.example/marche"]
+    assert urls(archive, page, "bags", bag_min_shared=100, agreed_min_shingles=7) == []
+    shuffled = AROUND + " " + shuffled_words(ARTICLE) + " " + AROUND  # no shingle left: not vouched for
+    assert urls(archive, shuffled, "bags", bag_min_shared=100) == []
+    assert urls(archive, shuffled, "bags") == ["https://journal.example/marche"]
+
+
 def test_agreed_min_shingles_must_be_positive() -> None:
     from compliance.errors import ConfigurationError
 
