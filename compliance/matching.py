@@ -114,7 +114,8 @@ class _PageCheck:
     def _likely(self, hashes: Shingles, lengths: Shingles) -> list[Article]:
         """The part's candidates worth aligning: those of the window minima that share its shingles
         densely enough (less densely when the bag keys find them too), and those of the bag keys
-        that share enough keys (shuffled or reworded copies share few shingles).
+        that share enough keys (shuffled or reworded copies share few shingles), or one key fewer
+        and a few shingles densely.
         """
         s = self.settings
         shingles = shingle_hashes(hashes, s.shingle_size)
