@@ -249,6 +249,15 @@ class Archive(PartnerCalls, CaseServices, EvidenceCalls, ApiCalls, ScanCalls, Sw
             self._index, self._synced_at = index, time.monotonic()
             return index.drift(Decoded(self.store))
 
+    def compact_index(self) -> tuple[int, int]:
+        """Catch the index up, then merge its segments into one (bounded memory, under the
+        folder's lock); the number of segments before and after."""
+        index = self.index
+        before = len(index.segments)
+        with self._index_lock:
+            index.compact()
+        return before, len(index.segments)
+
     def _open_index(self) -> PassageIndex:
         with self._index_lock:
             if self._index is None:

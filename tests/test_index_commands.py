@@ -110,6 +110,29 @@ def test_a_lost_segment_is_drift_only_rebuild_repairs(runner: CliRunner, ingeste
     assert match.article.body == fixture_bodies()[5]
 
 
+def test_compact_merges_every_segment_into_one_and_checks_still_find_the_articles(
+    runner: CliRunner, ingested: Settings
+) -> None:
+    extra = [article_input(body=body + "\n\nMise à jour de la rédaction.") for body in fixture_bodies()[:3]]
+    with Archive(ingested) as archive:
+        for item in extra:
+            archive.ingest([item])  # a segment each
+        segments = len(archive.index.segments)
+    assert segments >= 3
+    result = run(runner, "index", "compact")
+    assert result.exit_code == 0, result.output
+    assert f"{segments} segment(s) merged into 1" in result.stdout
+    manifest = json.loads((ingested.index_path / "manifest.json").read_text())
+    assert len(manifest["segments"]) == 1
+    assert sorted(p.name for p in ingested.index_path.iterdir() if p.is_dir()) == manifest["segments"]
+    assert run(runner, "index", "check").exit_code == 0
+    page = page_with(excerpt(fixture_bodies()[5], 120, start=10))
+    with Archive(ingested) as archive:
+        [match, *_] = archive.check_text(page)
+    assert match.article.body == fixture_bodies()[5]
+    assert "searches one" in run(runner, "index", "compact", "--help").output
+
+
 def test_rebuild_of_an_empty_archive_and_its_help(runner: CliRunner, env: dict[str, str]) -> None:
     result = run(runner, "index", "rebuild")
     assert result.exit_code == 0 and "0 fingerprints indexed" in result.output
