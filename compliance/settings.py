@@ -158,6 +158,7 @@ class Settings:
     visibility_timeout: float = 3600.0  # a task unacknowledged this long is delivered again (> limit)
     task_retries: int = 8  # tries of a task after a database or broker failure, with back-off
     worker_concurrency: int = 1  # processes of one `compliance worker`
+    worker_grace: float = 10.0  # seconds a waiting `scan` gives some worker to answer, then stops waiting
 
     def __post_init__(self) -> None:
         positive = (
@@ -223,7 +224,7 @@ class Settings:
         if self.index_refresh < 0:
             raise ConfigurationError(f"index_refresh must be >= 0, got {self.index_refresh!r}")
         self._check_pool()
-        for name in ("connect_timeout", "read_timeout", "fetch_deadline"):
+        for name in ("connect_timeout", "read_timeout", "fetch_deadline", "worker_grace"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not 0 < value < math.inf:
                 raise ConfigurationError(f"{name} must be a positive number of seconds, got {value!r}")

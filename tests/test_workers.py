@@ -32,6 +32,7 @@ from factories import fixture_bodies
 from watched import OWN_WORDS, WatchedSite, copy_page, serve_watched
 
 from compliance.cli import main
+from compliance.errors import ConfigurationError
 from compliance.ingest.readers import read_paths
 from compliance.pipeline import Archive
 from compliance.records import Site
@@ -269,6 +270,26 @@ def test_a_worker_killed_mid_scan_loses_nothing_once_a_worker_starts_again(fleet
     fleet.start_worker()  # on start it sends again what the database says remains
     wait_complete(fleet)
     assert_whole_scan(fleet)
+
+
+def test_a_waiting_scan_without_a_worker_says_it_is_queued_and_a_worker_started_later_runs_it(
+    fleet: Fleet,
+) -> None:
+    command = [sys.executable, "-m", "compliance", "scan", "--site", "copies"]
+    env = {**fleet.env(), "COMPLIANCE_WORKER_GRACE": "1"}
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "copies: running (queued: no worker answered in 1s; run `compliance worker`)" in done.stdout
+    assert pages_stored(fleet.database) == 0
+    fleet.start_worker()  # the queued scan is taken up
+    wait_complete(fleet)
+    assert_whole_scan(fleet)
+    assert fleet.run("scan", "--site", "copies").startswith("copies: complete")  # a worker answers: waited
+
+
+def test_a_worker_grace_must_be_a_positive_number_of_seconds() -> None:
+    with pytest.raises(ConfigurationError, match="worker_grace must be a positive number of seconds"):
+        Settings(worker_grace=float("inf"))
 
 
 def test_a_restarted_redis_loses_its_queue_and_the_scan_resumes_from_the_database(fleet: Fleet) -> None:

@@ -44,7 +44,8 @@ from compliance.settings import Settings
 def scan(names: tuple[str, ...], due: bool, as_json: bool, resume: bool, no_wait: bool) -> None:
     """Scan watched sites (all of them unless --site) and keep what they copied as findings.
 
-    With COMPLIANCE_BROKER_URL set, Celery workers (`compliance worker`) do the work.
+    With COMPLIANCE_BROKER_URL set, Celery workers (`compliance worker`) do the work; when none
+    answers within COMPLIANCE_WORKER_GRACE seconds, the scans stay queued and `scan` says so.
     """
     if resume and due:
         raise click.UsageError("--resume and --due do not go together")

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 from typing import Any
 
 from celery import Celery
@@ -65,6 +66,16 @@ def configure(settings: Settings) -> Celery:
     )
     _configured.append(settings)
     return app
+
+
+def a_worker_answers(seconds: float) -> bool:
+    """Whether some worker answers a ping within `seconds` (one just starting has time to come up)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if app.control.ping(timeout=min(1.0, seconds), limit=1):
+            return True
+        if time.monotonic() >= deadline:
+            return False
 
 
 def settings() -> Settings:

@@ -3,7 +3,8 @@ when a broker is set.
 
     scan      the sites' `scan_site` tasks sent, then (unless told not to wait) the database
               watched until each site's scan has ended: the same `records.ScanReport` as an
-              in-process scan, built from what the workers stored
+              in-process scan, built from what the workers stored. When no worker answers a
+              ping within `Settings.worker_grace`, the scans are reported queued, not waited for
     resume    what the database says remains of the running scans, sent again
     rechecks  the due re-checks, as one task that fans out per case
     sweep     the parts of a sweep, one task each (`compliance sweep` with a broker)
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from compliance.records import PageStatus, ScanReport, ScanState, Site, SiteScan
 from compliance.workers import tasks
-from compliance.workers.app import configure
+from compliance.workers.app import a_worker_answers, configure
 
 if TYPE_CHECKING:
     from compliance.pipeline import Archive
@@ -38,9 +39,13 @@ def scan(
     started, since = time.monotonic(), datetime.now(UTC)
     for site in sites:
         tasks.scan_site.delay(site.name)
-    if not wait:
+    grace = archive.settings.worker_grace
+    if not wait or not a_worker_answers(grace):
+        reason = (
+            "queued" if not wait else f"queued: no worker answered in {grace:g}s; run `compliance worker`"
+        )
         queued = tuple(
-            SiteScan(s.name, ScanState.RUNNING, None, {}, (), (), 0.0, reason="queued") for s in sites
+            SiteScan(s.name, ScanState.RUNNING, None, {}, (), (), 0.0, reason=reason) for s in sites
         )
         return ScanReport(queued, (), time.monotonic() - started)
     done = tuple(_ended(archive, site, since, progress) for site in sites)
