@@ -17,11 +17,14 @@ from compliance.store.tables import HostPaceRow
 
 
 def book(session: Session, host: str, delay: float, at: float) -> float:
-    """Book the host's next start, `delay` after the previous one; seconds to wait until it."""
+    """Book the host's next start, `delay` after the previous one, not before `at`: its time
+    (epoch seconds). The caller waits for it from the moment the booking has committed: waiting
+    `start - at` instead would make it late by the time the row lock and the commit took, and its
+    request then lands closer than `delay` to the next one booked."""
     row = _locked(session, host, at)
     start = max(row.next_at, at)
     row.next_at = start + delay
-    return start - at
+    return start
 
 
 def hold(session: Session, host: str, seconds: float, at: float) -> None:

@@ -178,9 +178,11 @@ class ScanCalls(Sessions):
     # --- One pace per host for every worker process (`paces`) ---
 
     def book_host(self, host: str, delay: float) -> float:
-        """Book the host's next request, `delay` after the previous one; seconds to wait for it."""
+        """Book the host's next request, `delay` after the previous one; seconds to wait for it,
+        counted once the booking has committed (`paces.book`)."""
         with self._write() as session:
-            return paces.book(session, host, delay, time.time())
+            start = paces.book(session, host, delay, time.time())
+        return max(0.0, start - time.time())
 
     def hold_host(self, host: str, seconds: float) -> None:
         """No request to the host for `seconds` (a 429 or 503), whichever worker asks next."""
