@@ -38,14 +38,13 @@ import numpy as np
 import pan
 from bm25_retrieval import Bm25Index
 
-from compliance.detect.align import align
 from compliance.detect.arrays import distinct
 from compliance.detect.fingerprint import shingle_hashes
 from compliance.detect.index import Decoded, PassageIndex
-from compliance.detect.normalize import Tokens, token_hashes
+from compliance.detect.normalize import token_hashes
 from compliance.matching import check_page
 from compliance.pipeline import Archive
-from compliance.records import ArticleInput, Passage
+from compliance.records import ArticleInput
 from compliance.settings import Settings
 
 NEGATIVES = pan.NEGATIVES
@@ -104,17 +103,6 @@ def build_archive(corpus: Path, folder: Path, settings: Settings) -> tuple[Archi
     return archive, time.monotonic() - started
 
 
-class Counting:
-    """The product's aligner, noting the body of every article it is handed."""
-
-    def __init__(self) -> None:
-        self.bodies: set[str] = set()
-
-    def __call__(self, article: Tokens, page: Tokens, settings: Settings) -> list[Passage]:
-        self.bodies.add(article.text)
-        return align(article, page, settings)
-
-
 def run_checks(
     archive: Archive, index: PassageIndex, settings: Settings, corpus: Path, pairs: list[pan.Pair]
 ) -> Outcome:
@@ -125,7 +113,7 @@ def run_checks(
 
     for susp in sorted(wanted):
         text = _read(corpus / "susp" / susp)
-        counting = Counting()
+        counting = common.Counting()
         started = time.perf_counter()
         matches = check_page(text, index, archive.store, settings, counting)
         outcome.latencies.append(time.perf_counter() - started)

@@ -33,6 +33,7 @@ from typing import Any
 from common import (
     OUT,
     REPO,
+    Counting,
     header,
     median,
     ms,
@@ -45,14 +46,13 @@ from common import (
 )
 from corpus import FrenchNews, page_with_excerpt
 
-from compliance.detect.align import align
 from compliance.detect.bags import bag_keys
 from compliance.detect.fingerprint import shingle_hashes, window_minima
-from compliance.detect.normalize import Tokens, token_lengths, tokenize
+from compliance.detect.normalize import token_lengths, tokenize
 from compliance.ingest.readers import read_paths
 from compliance.matching import AGREEING_KEYS, check_page
 from compliance.pipeline import Archive, match_article
-from compliance.records import Match, Passage
+from compliance.records import Match
 from compliance.settings import Settings
 
 TARGET_P50 = 0.010
@@ -234,15 +234,9 @@ def candidates(archive: Archive, page: str) -> int:
 
 def aligned(archive: Archive, page: str) -> int:
     """How many articles the check hands to the aligner for this page (those its density test keeps)."""
-    calls = 0
-
-    def counting(article: Tokens, part: Tokens, settings: Settings) -> list[Passage]:
-        nonlocal calls
-        calls += 1
-        return align(article, part, settings)
-
+    counting = Counting()
     check_page(page, archive.index, archive.store, archive.settings, counting)
-    return calls
+    return len(counting.bodies)
 
 
 def excerpt_found(matches: Sequence[Match], source: int, span: Sequence[int]) -> bool:
