@@ -52,10 +52,10 @@ class Settings:
     bag_max_df: int = 20  # a bag key in more articles than this (per 100,000) is too common to search
     bag_candidates: int = 20  # articles the bag channel hands on per page part, most shared first
     bag_min_shared: int = 4  # ...and each shares at least this many of the part's bag keys
-    # An article both channels vouch for (a window-minima candidate sharing 2 bag keys or more, or a
-    # bag candidate sharing 3 keys, fewer than bag_min_shared) is aligned when it shares this many shingles
-    # with the part within 24 of its own words; other window-minima candidates need as many as an
-    # unedited 12-word quotation keeps (7). A reworded copy keeps few runs of 3 words.
+    # An article both channels vouch for (a window-minima candidate sharing 2 bag keys or more, or
+    # a bag candidate sharing 3 keys, fewer than bag_min_shared) is aligned when it shares this many
+    # shingles with the part within 24 of its own words; other window-minima candidates need as many
+    # as an unedited 12-word quotation keeps (7). A reworded copy keeps few runs of 3 words.
     agreed_min_shingles: int = 3
     index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
     # Check cost: a long page is checked in overlapping parts, each looked up and aligned on its own.

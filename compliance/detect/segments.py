@@ -311,12 +311,7 @@ def _merged(
         return Postings(suffixes[:at], starts, rows[:at], stops)
     np.save(folder / name / f"{channel}_starts.npy", starts)
     np.save(folder / name / f"{channel}_stops.npy", stops)
-    return Postings(
-        _shrunk(suffixes, at),
-        np.load(folder / name / f"{channel}_starts.npy", mmap_mode="r"),
-        _shrunk(rows, at),
-        stops,
-    )
+    return Postings(_shrunk(suffixes, at), starts, _shrunk(rows, at), stops)
 
 
 def _over(keys: np.ndarray, cut: int) -> np.ndarray:
