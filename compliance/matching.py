@@ -19,11 +19,10 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from compliance.detect.align import align
-from compliance.detect.arrays import distinct
 from compliance.detect.bags import bag_keys
-from compliance.detect.density import Shingles, densest_sharing
+from compliance.detect.density import PageShingles, Shingles, densest_sharing
 from compliance.detect.fingerprint import shingle_hashes, window_minima
-from compliance.detect.index import Candidate, PassageIndex
+from compliance.detect.index import PassageIndex
 from compliance.detect.normalize import Tokens, token_hashes, token_hashes_and_lengths, tokenize
 from compliance.detect.parts import merge_passages, page_parts, part_tokens, shifted
 from compliance.detect.score import scores, shingle_set, verdict
@@ -34,17 +33,20 @@ if TYPE_CHECKING:
     from compliance.store import Store
 
 Aligner = Callable[[Tokens, Tokens, Settings], list[Passage]]
-# Bag keys an article must share with a page part for the bag channel to confirm a window-minima
-# candidate, which then passes a weaker density test (Settings.agreed_min_shingles). Measured with
-# bench/archive_mode.py (100 pairs a subcorpus): sources of reworded copies found on pan13-train
-# 03 0.81 → 0.84, 04 0.72 → 0.77, for 1.6 alignments a page instead of 1.575 at 100,000 synthetic
-# articles. Lowering the density floor for every candidate found more (0.89, 0.86) but aligned 17
-# times as many articles there.
+# Bag keys a candidate shares with a page part, and what the density test then asks of it: the
+# more keys vouch for an article, the fewer of the part's shingles it must share densely
+# (`density.densest_sharing`: close together in both texts). Calibrated together, with
+# `density.PAGE_REACH`, in bench/archive_mode.py and bench/check_bench.py (bench/RESULTS.md).
+#
+#   keys shared                  window-minima candidate          bag candidate only
+#   bag_min_shared (4) or more   aligned                          aligned
+#   3                            agreed_min_shingles (3)          agreed_min_shingles
+#   2                            agreed_min_shingles              not aligned
+#   fewer                        a quotation's floor (6)          not aligned
+#
+# Bag candidates sharing 2 keys, aligned from 5 dense shingles, found 0.01 more of pan13-train's
+# 04 sources but cost 11% more per check at 100,000 articles: 8 more articles read and hashed a page.
 AGREEING_KEYS = 2
-# A bag-channel candidate sharing fewer keys than Settings.bag_min_shared, but this many, is aligned
-# when it passes the weaker density test. Measured the same way: 03 0.84 → 0.87, 04 0.77 → 0.79,
-# and 0.05 chance candidates a page share 3 keys on the synthetic archive. With 2 keys (0.88,
-# 0.83) it aligned 8 chance candidates a page there, stock phrases of a small vocabulary.
 CONFIRMING_KEYS = 3
 
 
@@ -69,6 +71,21 @@ def check_page(
 ) -> list[Match]:
     """Every article of ours that `text` reproduces, best first (a long page in parts)."""
     return _PageCheck(text, index, store, settings, aligner).matches()
+
+
+def shingles_needed(by_minima: bool, keys: int, settings: Settings) -> int | None:
+    """The shingles a candidate must share densely with a page part to be aligned, found by the
+    window minima or not and sharing `keys` bag keys with the part (None: it is not aligned)."""
+    s = settings
+    # A reportable match reproduces min_match_words words; with an edit of one or two words among
+    # them, it still shares this many shingles.
+    floor = max(1, s.min_match_words - 2 * s.shingle_size)
+    agreed = min(floor, s.agreed_min_shingles)
+    if keys >= s.bag_min_shared:
+        return 0
+    if keys >= CONFIRMING_KEYS or (by_minima and keys >= AGREEING_KEYS):
+        return agreed
+    return floor if by_minima else None
 
 
 @lru_cache(maxsize=4096)
@@ -112,32 +129,32 @@ class _PageCheck:
         return sorted(found, key=lambda m: (-m.scores.coverage, -m.scores.reproduced_words, m.article.id))
 
     def _likely(self, hashes: Shingles, lengths: Shingles) -> list[Article]:
-        """The part's candidates worth aligning: those of the window minima that share its shingles
-        densely enough (less densely when the bag keys find them too), and those of the bag keys
-        that share enough keys (shuffled or reworded copies share few shingles), or one key fewer
-        and a few shingles densely.
-        """
+        """The part's candidates worth aligning, from both channels: each shares enough of the
+        part's shingles densely for the bag keys it shares (`shingles_needed`)."""
         s = self.settings
         shingles = shingle_hashes(hashes, s.shingle_size)
-        ids: list[int] = []
+        by_minima: list[int] = []
         if s.retrieval != "bags":
             minima = window_minima(shingles, s.window)
-            ids = [c.article_id for c in self.index.query(minima, s.max_df, s.max_candidates)]
-        by_bags: list[Candidate] = []
+            by_minima = [c.article_id for c in self.index.query(minima, s.max_df, s.max_candidates)]
+        keys: dict[int, int] = {}
         if s.retrieval != "minima":
-            keys = bag_keys(hashes, lengths, s.bag_words, s.bag_min_letters)
-            shared = min(AGREEING_KEYS, s.bag_min_shared)
-            by_bags = self.index.query_bags(keys, s.bag_max_df, s.bag_candidates, shared)
-        agreed = {c.article_id for c in by_bags}  # minima candidates these confirm
-        bags_only = [c for c in by_bags if c.article_id not in ids]
-        alone = [c.article_id for c in bags_only if c.shared >= s.bag_min_shared]
-        # A few keys fewer: aligned if the page shares some of its shingles densely, the evidence
-        # of the other channel, as for a minima candidate the bag keys confirm.
-        fewer = [c.article_id for c in bags_only if CONFIRMING_KEYS <= c.shared < s.bag_min_shared]
-        known = self._recall(ids + alone + fewer)  # both channels' articles in one read
-        tested = [(i, i in agreed) for i in ids] + [(i, True) for i in fewer]
-        dense = self._dense([(known[i], confirmed) for i, confirmed in tested if i in known], shingles)
-        return dense + [known[i][0] for i in alone if i in known]
+            bags = bag_keys(hashes, lengths, s.bag_words, s.bag_min_letters)
+            fewest = min(AGREEING_KEYS, s.bag_min_shared)  # a bag candidate sharing fewer never agrees
+            found = self.index.query_bags(bags, s.bag_max_df, s.bag_candidates, fewest)
+            keys = {c.article_id: c.shared for c in found}
+        needs: dict[int, int] = {}
+        for i in dict.fromkeys(by_minima + list(keys)):
+            need = shingles_needed(i in by_minima, keys.get(i, 0), s)
+            if need is not None:
+                needs[i] = need
+        known = self._recall(list(needs))  # both channels' articles in one read
+        page = PageShingles.of(shingles)
+        return [
+            known[i][0]
+            for i, need in needs.items()
+            if i in known and (need == 0 or densest_sharing(known[i][1], page) >= need)
+        ]
 
     def _recall(self, ids: list[int]) -> dict[int, tuple[Article, Shingles]]:
         """Fetch and shingle the articles with these ids (those of the last part are not fetched
@@ -149,24 +166,6 @@ class _PageCheck:
         }
         self.recent = {i: known[i] for i in ids if i in known}
         return self.recent
-
-    def _dense(
-        self, candidates: list[tuple[tuple[Article, Shingles], bool]], shingles: Shingles
-    ) -> list[Article]:
-        """The candidates that share the part's shingles densely enough (each with whether the
-        bag keys found it too)."""
-        s = self.settings
-        # Most candidates share stock phrases scattered over their length, not a passage: how
-        # densely they share shingles (fast hashes, no spans) spares them the full alignment.
-        page_shingles = distinct(shingles)
-        # A reportable match reproduces min_match_words words; with one edit among them, it
-        # still shares this many shingles.
-        floor = max(1, s.min_match_words - 2 * s.shingle_size + 1)
-        return [
-            article
-            for (article, own), agreed in candidates
-            if densest_sharing(own, page_shingles) >= (min(floor, s.agreed_min_shingles) if agreed else floor)
-        ]
 
     def _align(self, likely: list[Article], start: int, end: int) -> None:
         """Align each likely article with the part [start, end) alone; keep its passages."""

@@ -54,8 +54,9 @@ class Settings:
     bag_min_shared: int = 4  # ...and each shares at least this many of the part's bag keys
     # An article both channels vouch for (a window-minima candidate sharing 2 bag keys or more, or
     # a bag candidate sharing 3 keys, fewer than bag_min_shared) is aligned when it shares this many
-    # shingles with the part within 24 of its own words; other window-minima candidates need as many
-    # as an unedited 12-word quotation keeps (7). A reworded copy keeps few runs of 3 words.
+    # shingles with the part close together in both texts (compliance/detect/density.py); other
+    # window-minima candidates need as many as a 12-word quotation with a small edit keeps (6)
+    # (compliance/matching.py). A reworded copy keeps few runs of 3 words.
     agreed_min_shingles: int = 3
     index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
     # Check cost: a long page is checked in overlapping parts, each looked up and aligned on its own.
