@@ -22,6 +22,7 @@ DENSITY_SPAN = 24
 # that is reworded, reordered or translated back and forth (calibrated with the thresholds of
 # `compliance.matching` on pan13-train in archive mode; bench/RESULTS.md).
 PAGE_REACH = 48
+_BLOCK = 32  # windows `densest_sharing` counts at once
 Shingles = np.ndarray  # shingle hashes, named for the modules outside the numpy seam
 
 
@@ -69,6 +70,3 @@ def densest_sharing(shingles: Shingles, page: PageShingles) -> int:
         close = inside & (np.abs(places[following] - places[anchors, None]) <= PAGE_REACH)
         best = max(best, int(close.sum(axis=1).max()))
     return best
-
-
-_BLOCK = 32  # windows counted at once
