@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from compliance.detect.align import align
 from compliance.detect.bags import bag_keys
-from compliance.detect.density import PageShingles, Shingles, densest_sharing
+from compliance.detect.density import WORD_REACH, WORD_SPAN, PageShingles, Shingles, densest_sharing
 from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.index import PassageIndex
-from compliance.detect.normalize import Tokens, token_hashes, token_hashes_and_lengths, tokenize
+from compliance.detect.normalize import Tokens, token_hashes_and_lengths, tokenize
 from compliance.detect.parts import merge_passages, page_parts, part_tokens, shifted
 from compliance.detect.score import scores, shingle_set, verdict
 from compliance.records import Article, Match, Passage
@@ -34,20 +34,33 @@ if TYPE_CHECKING:
 
 Aligner = Callable[[Tokens, Tokens, Settings], list[Passage]]
 # Bag keys a candidate shares with a page part, and what the density test then asks of it: the
-# more keys vouch for an article, the fewer of the part's shingles it must share densely
-# (`density.densest_sharing`: close together in both texts). Calibrated together, with
-# `density.PAGE_REACH`, in bench/archive_mode.py and bench/check_bench.py (bench/RESULTS.md).
+# more keys vouch for an article, the less it must share densely with the part
+# (`density.densest_sharing`: close together in both texts), in shingles or, for a reworded or
+# translated copy that keeps few runs of three words, in content words. Calibrated together, with
+# `density.PAGE_REACH` and `density.WORD_REACH`, in bench/archive_mode.py and bench/check_bench.py
+# (bench/RESULTS.md).
 #
 #   keys shared                  window-minima candidate          bag candidate only
 #   bag_min_shared (4) or more   aligned                          aligned
 #   3                            agreed_min_shingles (3)          agreed_min_shingles
-#   2                            agreed_min_shingles              not aligned
+#                                or agreed_min_words (6)          or agreed_min_words
+#   2                            agreed_min_shingles              agreed_min_words
+#                                or agreed_min_words
 #   fewer                        a quotation's floor (6)          not aligned
 #
 # Bag candidates sharing 2 keys, aligned from 5 dense shingles, found 0.01 more of pan13-train's
-# 04 sources but cost 11% more per check at 100,000 articles: 8 more articles read and hashed a page.
+# 04 sources but cost 11% more per check at 100,000 articles: 8 more articles read and hashed a
+# page. Dense content words find 0.05 more, for 0.4 chance alignments a page at 100,000 articles.
 AGREEING_KEYS = 2
 CONFIRMING_KEYS = 3
+
+
+class Needed(NamedTuple):
+    """What a candidate must share densely with a page part to be aligned: this many shingles, or
+    else this many content words (None: not that way)."""
+
+    shingles: int | None
+    words: int | None = None
 
 
 def align_texts(article_text: str, page_text: str, settings: Settings) -> list[Passage]:
@@ -73,24 +86,50 @@ def check_page(
     return _PageCheck(text, index, store, settings, aligner).matches()
 
 
-def shingles_needed(by_minima: bool, keys: int, settings: Settings) -> int | None:
-    """The shingles a candidate must share densely with a page part to be aligned, found by the
-    window minima or not and sharing `keys` bag keys with the part (None: it is not aligned)."""
+def density_needed(by_minima: bool, keys: int, settings: Settings) -> Needed | None:
+    """What a candidate must share densely with a page part to be aligned, found by the window
+    minima or not and sharing `keys` bag keys with the part (None: it is not aligned)."""
     s = settings
     # A reportable match reproduces min_match_words words; with an edit of one or two words among
     # them, it still shares this many shingles.
     floor = max(1, s.min_match_words - 2 * s.shingle_size)
     agreed = min(floor, s.agreed_min_shingles)
     if keys >= s.bag_min_shared:
-        return 0
+        return Needed(0)
     if keys >= CONFIRMING_KEYS or (by_minima and keys >= AGREEING_KEYS):
-        return agreed
-    return floor if by_minima else None
+        return Needed(agreed, s.agreed_min_words)
+    if keys >= AGREEING_KEYS:
+        return Needed(None, s.agreed_min_words)
+    return Needed(floor) if by_minima else None
 
 
 @lru_cache(maxsize=4096)
 def _article_tokens(body: str) -> Tokens:
     return tokenize(body)
+
+
+class Shingled(NamedTuple):
+    """A candidate article as the density test reads it: its shingles and its content words."""
+
+    article: Article
+    shingles: Shingles
+    words: Shingles
+
+    @classmethod
+    def of(cls, article: Article, settings: Settings) -> Shingled:
+        hashes, lengths = token_hashes_and_lengths(article.body)
+        shingles = shingle_hashes(hashes, settings.shingle_size)
+        return cls(article, shingles, hashes[lengths >= settings.bag_min_letters])
+
+    def meets(self, need: Needed, page: PageShingles, page_words: PageShingles) -> bool:
+        """Whether it shares what `need` asks densely with a page part (its shingles and content words)."""
+        if need.shingles == 0:
+            return True
+        if need.shingles is not None and densest_sharing(self.shingles, page) >= need.shingles:
+            return True
+        if need.words is None:
+            return False
+        return densest_sharing(self.words, page_words, WORD_SPAN, WORD_REACH) >= need.words
 
 
 class _PageCheck:
@@ -107,7 +146,7 @@ class _PageCheck:
         self.text, self.index, self.store, self.settings = text, index, store, settings
         self.aligner = aligner
         self.page: Tokens | None = None
-        self.recent: dict[int, tuple[Article, Shingles]] = {}  # the last part's candidates
+        self.recent: dict[int, Shingled] = {}  # the last part's candidates
         self.found: dict[int, tuple[Article, list[Passage]]] = {}
 
     def matches(self) -> list[Match]:
@@ -130,7 +169,7 @@ class _PageCheck:
 
     def _likely(self, hashes: Shingles, lengths: Shingles) -> list[Article]:
         """The part's candidates worth aligning, from both channels: each shares enough of the
-        part's shingles densely for the bag keys it shares (`shingles_needed`)."""
+        part densely for the bag keys it shares (`density_needed`)."""
         s = self.settings
         shingles = shingle_hashes(hashes, s.shingle_size)
         by_minima: list[int] = []
@@ -143,27 +182,26 @@ class _PageCheck:
             fewest = min(AGREEING_KEYS, s.bag_min_shared)  # a bag candidate sharing fewer never agrees
             found = self.index.query_bags(bags, s.bag_max_df, s.bag_candidates, fewest)
             keys = {c.article_id: c.shared for c in found}
-        needs: dict[int, int] = {}
+        needs: dict[int, Needed] = {}
         for i in dict.fromkeys(by_minima + list(keys)):
-            need = shingles_needed(i in by_minima, keys.get(i, 0), s)
+            need = density_needed(i in by_minima, keys.get(i, 0), s)
             if need is not None:
                 needs[i] = need
         known = self._recall(list(needs))  # both channels' articles in one read
         page = PageShingles.of(shingles)
+        page_words = PageShingles.of(hashes[lengths >= s.bag_min_letters])
         return [
-            known[i][0]
+            known[i].article
             for i, need in needs.items()
-            if i in known and (need == 0 or densest_sharing(known[i][1], page) >= need)
+            if i in known and known[i].meets(need, page, page_words)
         ]
 
-    def _recall(self, ids: list[int]) -> dict[int, tuple[Article, Shingles]]:
-        """Fetch and shingle the articles with these ids (those of the last part are not fetched
-        again); they become the part's `recent`."""
+    def _recall(self, ids: list[int]) -> dict[int, Shingled]:
+        """Fetch the articles with these ids, with their shingles and content words (those of the
+        last part are not fetched again); they become the part's `recent`."""
         s = self.settings
         fetched = self.store.get_articles([i for i in ids if i not in self.recent])
-        known = self.recent | {
-            i: (a, shingle_hashes(token_hashes(a.body), s.shingle_size)) for i, a in fetched.items()
-        }
+        known = self.recent | {i: Shingled.of(a, s) for i, a in fetched.items()}
         self.recent = {i: known[i] for i in ids if i in known}
         return self.recent
 

@@ -58,6 +58,9 @@ class Settings:
     # window-minima candidates need as many as a 12-word quotation with a small edit keeps (6)
     # (compliance/matching.py). A reworded copy keeps few runs of 3 words.
     agreed_min_shingles: int = 3
+    # ...or this many content words close together in both texts: what a copy translated back and
+    # forth keeps (for any article sharing 2 bag keys or more, bag candidates too).
+    agreed_min_words: int = 6
     index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
     # Check cost: a long page is checked in overlapping parts, each looked up and aligned on its own.
     check_part_words: int = 2000  # words per part, about the pages the retrieval was tuned on
@@ -174,6 +177,7 @@ class Settings:
             "bag_candidates",
             "bag_min_shared",
             "agreed_min_shingles",
+            "agreed_min_words",
             "min_passage_words",
             "max_redirects",
             "max_bytes",

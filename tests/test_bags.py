@@ -302,19 +302,23 @@ def test_a_reworded_copy_both_channels_find_needs_fewer_shared_shingles(archive:
     page = AROUND + " " + reworded(ARTICLE) + " " + AROUND
     assert urls(archive, page, "both") == ["https://journal.example/marche"]
     assert urls(archive, page, "minima") == []  # unconfirmed, it would need 6
-    assert urls(archive, page, "both", agreed_min_shingles=7) == []
+    # Its content words are still close together in both texts: that alone vouches for it too.
+    assert urls(archive, page, "both", agreed_min_shingles=7) == ["https://journal.example/marche"]
+    assert urls(archive, page, "both", agreed_min_shingles=7, agreed_min_words=100) == []
 
 
-def test_a_bag_candidate_sharing_few_keys_is_aligned_when_it_shares_shingles_densely(
+def test_a_bag_candidate_sharing_few_keys_is_aligned_when_it_shares_shingles_or_words_densely(
     archive: Archive,
 ) -> None:
     # With too few keys to be aligned on the bag channel's word alone (bag_min_shared 100 here), a
     # reworded copy still keeps a few shingles close together: that evidence vouches for it.
     page = AROUND + " " + reworded(ARTICLE) + " " + AROUND
     assert urls(archive, page, "bags", bag_min_shared=100) == ["https://journal.example/marche"]
-    assert urls(archive, page, "bags", bag_min_shared=100, agreed_min_shingles=7) == []
-    shuffled = AROUND + " " + shuffled_words(ARTICLE) + " " + AROUND  # no shingle left: not vouched for
-    assert urls(archive, shuffled, "bags", bag_min_shared=100) == []
+    assert urls(archive, page, "bags", bag_min_shared=100, agreed_min_shingles=7, agreed_min_words=100) == []
+    # A shuffled copy keeps no shingle, only its content words close together in both texts.
+    shuffled = AROUND + " " + shuffled_words(ARTICLE) + " " + AROUND
+    assert urls(archive, shuffled, "bags", bag_min_shared=100) == ["https://journal.example/marche"]
+    assert urls(archive, shuffled, "bags", bag_min_shared=100, agreed_min_words=100) == []
     assert urls(archive, shuffled, "bags") == ["https://journal.example/marche"]
 
 
