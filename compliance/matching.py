@@ -43,14 +43,15 @@ Aligner = Callable[[Tokens, Tokens, Settings], list[Passage]]
 #   keys shared                  window-minima candidate          bag candidate only
 #   bag_min_shared (4) or more   aligned                          aligned
 #   3                            agreed_min_shingles (3)          agreed_min_shingles
-#                                or agreed_min_words (6)          or agreed_min_words
+#                                or agreed_min_words (7)          or agreed_min_words
 #   2                            agreed_min_shingles              agreed_min_words
 #                                or agreed_min_words
 #   fewer                        a quotation's floor (6)          not aligned
 #
 # Bag candidates sharing 2 keys, aligned from 5 dense shingles, found 0.01 more of pan13-train's
 # 04 sources but cost 11% more per check at 100,000 articles: 8 more articles read and hashed a
-# page. Dense content words find 0.05 more, for 0.4 chance alignments a page at 100,000 articles.
+# page. Dense content words find 0.03 more of all 1,000 (bench/RESULTS.md), for 0.14 chance
+# alignments and 19 more articles read a page at 1,000,000 articles.
 AGREEING_KEYS = 2
 CONFIRMING_KEYS = 3
 

@@ -60,7 +60,7 @@ class Settings:
     agreed_min_shingles: int = 3
     # ...or this many content words close together in both texts: what a copy translated back and
     # forth keeps (for any article sharing 2 bag keys or more, bag candidates too).
-    agreed_min_words: int = 6
+    agreed_min_words: int = 7
     index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
     # Check cost: a long page is checked in overlapping parts, each looked up and aligned on its own.
     check_part_words: int = 2000  # words per part, about the pages the retrieval was tuned on

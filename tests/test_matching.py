@@ -16,13 +16,13 @@ from compliance.settings import Settings
     [
         (True, 0, Needed(6)),  # a 12-word quotation with an edit of one or two words keeps 6 shingles
         (True, 1, Needed(6)),
-        (True, 2, Needed(3, 6)),  # both channels vouch for it: 3 shingles, or 6 content words
-        (True, 3, Needed(3, 6)),
+        (True, 2, Needed(3, 7)),  # both channels vouch for it: 3 shingles, or 7 content words
+        (True, 3, Needed(3, 7)),
         (True, 4, Needed(0)),  # enough bag keys: aligned whichever channel found it
         (True, 9, Needed(0)),
         (False, 1, None),
-        (False, 2, Needed(None, 6)),  # two pairs of words in common: only dense content words will do
-        (False, 3, Needed(3, 6)),
+        (False, 2, Needed(None, 7)),  # two pairs of words in common: only dense content words will do
+        (False, 3, Needed(3, 7)),
         (False, 4, Needed(0)),
     ],
 )
@@ -40,7 +40,7 @@ def test_the_thresholds_follow_the_settings() -> None:
     assert density_needed(False, 5, settings) == Needed(4, 9)
     assert density_needed(True, 6, settings) == Needed(0)
     # never more shingles for a vouched-for candidate than for any other
-    assert density_needed(True, 2, Settings(agreed_min_shingles=50)) == Needed(6, 6)
+    assert density_needed(True, 2, Settings(agreed_min_shingles=50)) == Needed(6, 7)
 
 
 def shingled(words: np.ndarray) -> Shingled:
@@ -53,13 +53,13 @@ def test_a_candidate_passes_on_its_shingles_or_else_on_its_content_words() -> No
     rng = np.random.default_rng(3)
     page_words = rng.integers(1 << 40, 1 << 62, 400, dtype=np.uint64)
     words = rng.integers(1 << 40, 1 << 62, 100, dtype=np.uint64)
-    words[50:62:2] = page_words[200:212:2][::-1]  # 6 content words, reordered: a reworded passage
+    words[50:57] = page_words[200:214:2][::-1]  # 7 content words, reordered: a reworded passage
     page, near = PageShingles.of(np.zeros(0, np.uint64)), PageShingles.of(page_words)
-    assert shingled(words).meets(Needed(3, 6), page, near)
-    assert shingled(words).meets(Needed(None, 6), page, near)
-    assert not shingled(words).meets(Needed(3, 7), page, near)
+    assert shingled(words).meets(Needed(3, 7), page, near)
+    assert shingled(words).meets(Needed(None, 7), page, near)
+    assert not shingled(words).meets(Needed(3, 8), page, near)
     assert not shingled(words).meets(Needed(3), page, near)  # no content-word route: shingles only
     assert shingled(words).meets(Needed(0), page, near)
     scattered = words.copy()
-    scattered[50:62:2] = page_words[0 : 6 * (WORD_REACH + 1) : WORD_REACH + 1]  # too far apart in the page
-    assert not shingled(scattered).meets(Needed(None, 6), page, near)
+    scattered[50:57] = page_words[0 : 7 * (WORD_REACH + 1) : WORD_REACH + 1]  # too far apart in the page
+    assert not shingled(scattered).meets(Needed(None, 7), page, near)
