@@ -322,8 +322,12 @@ def test_a_bag_candidate_sharing_few_keys_is_aligned_when_it_shares_shingles_or_
     assert urls(archive, shuffled, "bags") == ["https://journal.example/marche"]
 
 
-def test_agreed_min_shingles_must_be_positive() -> None:
+@pytest.mark.parametrize("name", ["agreed_min_shingles", "agreed_min_words"])
+def test_the_agreement_thresholds_must_be_positive(name: str) -> None:
     from compliance.errors import ConfigurationError
 
-    with pytest.raises(ConfigurationError, match="agreed_min_shingles must be a positive integer"):
-        Settings(agreed_min_shingles=0)
+    with pytest.raises(ConfigurationError, match=f"{name} must be a positive integer"):
+        Settings(**{name: 0})
+    env = {f"COMPLIANCE_{name.upper()}": "-1"}
+    with pytest.raises(ConfigurationError, match=f"{name} must be a positive integer"):
+        Settings.from_env(env)
