@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from compliance.detect.density import DENSITY_SPAN, PAGE_REACH, PageShingles, densest_sharing
+from compliance.detect.density import (
+    DENSITY_SPAN,
+    PAGE_REACH,
+    WORD_REACH,
+    WORD_SPAN,
+    PageShingles,
+    densest_sharing,
+)
 
 
 def texts() -> tuple[np.ndarray, np.ndarray]:
@@ -51,3 +58,15 @@ def test_nothing_shared() -> None:
     assert densest_sharing(article, PageShingles.of(page)) == 0
     assert densest_sharing(article, PageShingles.of(page[:0])) == 0
     assert densest_sharing(article[:0], PageShingles.of(page)) == 0
+
+
+def test_content_words_are_counted_in_their_own_span_and_reach() -> None:
+    article, page = texts()
+    article[[100, 100 + WORD_SPAN - 1]] = page[[300, 300 + WORD_REACH]]
+    assert densest_sharing(article, PageShingles.of(page), WORD_SPAN, WORD_REACH) == 2
+    article[[100, 100 + WORD_SPAN - 1]] = page[[300, 301 + WORD_REACH]]  # one place too far in the page
+    assert densest_sharing(article, PageShingles.of(page), WORD_SPAN, WORD_REACH) == 1
+    article[[100, 100 + WORD_SPAN - 1]] = 0
+    article[[100, 100 + WORD_SPAN]] = page[[300, 301]]  # one place too far in the article
+    assert densest_sharing(article, PageShingles.of(page), WORD_SPAN, WORD_REACH) == 1
+    assert densest_sharing(article, PageShingles.of(page)) == 2  # within the shingles' wider span
