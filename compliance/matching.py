@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from compliance.detect.align import align
-from compliance.detect.bags import bag_keys
+from compliance.detect.bags import bag_keys, content_words
 from compliance.detect.density import WORD_REACH, WORD_SPAN, PageShingles, Shingles, densest_sharing
 from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.index import PassageIndex
@@ -50,8 +50,8 @@ Aligner = Callable[[Tokens, Tokens, Settings], list[Passage]]
 #
 # Bag candidates sharing 2 keys, aligned from 5 dense shingles, found 0.01 more of pan13-train's
 # 04 sources but cost 11% more per check at 100,000 articles: 8 more articles read and hashed a
-# page. Dense content words find 0.03 more of all 1,000 (bench/RESULTS.md), for 0.14 chance
-# alignments and 19 more articles read a page at 1,000,000 articles.
+# page. Dense content words find 0.024 more of 04's 1,000 sources and 0.008 more of 03's
+# (bench/RESULTS.md), for 0.14 chance alignments and 19 more articles read a page at 1,000,000.
 AGREEING_KEYS = 2
 CONFIRMING_KEYS = 3
 
@@ -120,7 +120,7 @@ class Shingled(NamedTuple):
     def of(cls, article: Article, settings: Settings) -> Shingled:
         hashes, lengths = token_hashes_and_lengths(article.body)
         shingles = shingle_hashes(hashes, settings.shingle_size)
-        return cls(article, shingles, hashes[lengths >= settings.bag_min_letters])
+        return cls(article, shingles, content_words(hashes, lengths, settings.bag_min_letters))
 
     def meets(self, need: Needed, page: PageShingles, page_words: PageShingles) -> bool:
         """Whether it shares what `need` asks densely with a page part (its shingles and content words)."""
@@ -190,7 +190,7 @@ class _PageCheck:
                 needs[i] = need
         known = self._recall(list(needs))  # both channels' articles in one read
         page = PageShingles.of(shingles)
-        page_words = PageShingles.of(hashes[lengths >= s.bag_min_letters])
+        page_words = PageShingles.of(content_words(hashes, lengths, s.bag_min_letters))
         return [
             known[i].article
             for i, need in needs.items()

@@ -30,9 +30,14 @@ def bag_keys(hashes: np.ndarray, lengths: np.ndarray, words: int, min_letters: i
     return distinct(window_keys(hashes, lengths, words, min_letters))
 
 
+def content_words(hashes: np.ndarray, lengths: np.ndarray, min_letters: int) -> np.ndarray:
+    """The hashes of a text's content words (folded length `min_letters` or more), in text order."""
+    return hashes[lengths >= min_letters]
+
+
 def window_keys(hashes: np.ndarray, lengths: np.ndarray, words: int, min_letters: int) -> np.ndarray:
     """The bag key of every window of content words, in text order (repeats kept)."""
-    content = hashes[lengths >= min_letters]
+    content = content_words(hashes, lengths, min_letters)
     if len(content) < 2:
         return np.zeros(0, dtype=np.uint64)
     smallest, second = _two_smallest(content, min(words, len(content)))
