@@ -48,7 +48,7 @@ from corpus import FrenchNews, page_with_excerpt
 
 from compliance.detect.bags import bag_keys
 from compliance.detect.fingerprint import shingle_hashes, window_minima
-from compliance.detect.normalize import token_lengths, tokenize
+from compliance.detect.normalize import token_words, tokenize
 from compliance.ingest.readers import read_paths
 from compliance.matching import AGREEING_KEYS, check_page
 from compliance.pipeline import Archive, match_article
@@ -224,9 +224,9 @@ def make_pages(
 def candidates(archive: Archive, page: str) -> int:
     """How many articles the index's two channels hand on for this page (before the density test)."""
     s = archive.settings
-    hashes = tokenize(page).hashes
-    minima = window_minima(shingle_hashes(hashes, s.shingle_size), s.window)
-    keys = bag_keys(hashes, token_lengths(page), s.bag_words, s.bag_min_letters)
+    words = token_words(page)
+    minima = window_minima(shingle_hashes(words.hashes, s.shingle_size), s.window)
+    keys = bag_keys(words.stems, words.lengths, s.bag_words, s.bag_min_letters)
     found = archive.index.query(minima, s.max_df, s.max_candidates)
     found += archive.index.query_bags(keys, s.bag_max_df, s.bag_candidates, AGREEING_KEYS)
     return len({c.article_id for c in found})
@@ -313,7 +313,8 @@ def stages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], int]]) 
         marks.append(time.perf_counter())
         found = index.query(minima, s.max_df, s.max_candidates)
         marks.append(time.perf_counter())
-        keys = bag_keys(page.hashes, token_lengths(page_text), s.bag_words, s.bag_min_letters)
+        words = token_words(page_text)
+        keys = bag_keys(words.stems, words.lengths, s.bag_words, s.bag_min_letters)
         found += index.query_bags(keys, s.bag_max_df, s.bag_candidates, AGREEING_KEYS)
         marks.append(time.perf_counter())
         ids = list(dict.fromkeys(c.article_id for c in found))  # an article both channels found: once

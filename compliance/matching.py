@@ -23,7 +23,7 @@ from compliance.detect.bags import bag_keys, content_words
 from compliance.detect.density import WORD_REACH, WORD_SPAN, PageShingles, Shingles, densest_sharing
 from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.index import PassageIndex
-from compliance.detect.normalize import Tokens, token_hashes_and_lengths, tokenize
+from compliance.detect.normalize import Tokens, token_words, tokenize
 from compliance.detect.parts import merge_passages, page_parts, part_tokens, shifted
 from compliance.detect.score import scores, shingle_set, verdict
 from compliance.records import Article, Match, Passage
@@ -118,9 +118,9 @@ class Shingled(NamedTuple):
 
     @classmethod
     def of(cls, article: Article, settings: Settings) -> Shingled:
-        hashes, lengths = token_hashes_and_lengths(article.body)
-        shingles = shingle_hashes(hashes, settings.shingle_size)
-        return cls(article, shingles, content_words(hashes, lengths, settings.bag_min_letters))
+        words = token_words(article.body)
+        shingles = shingle_hashes(words.hashes, settings.shingle_size)
+        return cls(article, shingles, content_words(words.stems, words.lengths, settings.bag_min_letters))
 
     def meets(self, need: Needed, page: PageShingles, page_words: PageShingles) -> bool:
         """Whether it shares what `need` asks densely with a page part (its shingles and content words)."""
@@ -153,13 +153,14 @@ class _PageCheck:
     def matches(self) -> list[Match]:
         """Every article of ours that the page reproduces, best first."""
         s = self.settings
-        # Faster than tokenize, enough for a page of one part; the lengths pick the bag keys' words.
-        hashes, lengths = token_hashes_and_lengths(self.text)
+        # Faster than tokenize, enough for a page of one part; the stems and lengths make the bag keys.
+        words = token_words(self.text)
+        hashes = words.hashes
         if len(hashes) > s.check_part_words:
             self.page = tokenize(self.text)
             hashes = self.page.hashes
         for start, end in page_parts(len(hashes), s.check_part_words, s.check_part_overlap):
-            likely = self._likely(hashes[start:end], lengths[start:end])
+            likely = self._likely(hashes[start:end], words.stems[start:end], words.lengths[start:end])
             if likely:
                 self._align(likely, start, end)
         if not self.found:
@@ -168,7 +169,7 @@ class _PageCheck:
         found = [m for a, p in self.found.values() if (m := self._match(a, p, page_shingles)) is not None]
         return sorted(found, key=lambda m: (-m.scores.coverage, -m.scores.reproduced_words, m.article.id))
 
-    def _likely(self, hashes: Shingles, lengths: Shingles) -> list[Article]:
+    def _likely(self, hashes: Shingles, stems: Shingles, lengths: Shingles) -> list[Article]:
         """The part's candidates worth aligning, from both channels: each shares enough of the
         part densely for the bag keys it shares (`density_needed`)."""
         s = self.settings
@@ -179,7 +180,7 @@ class _PageCheck:
             by_minima = [c.article_id for c in self.index.query(minima, s.max_df, s.max_candidates)]
         keys: dict[int, int] = {}
         if s.retrieval != "minima":
-            bags = bag_keys(hashes, lengths, s.bag_words, s.bag_min_letters)
+            bags = bag_keys(stems, lengths, s.bag_words, s.bag_min_letters)
             fewest = min(AGREEING_KEYS, s.bag_min_shared)  # a bag candidate sharing fewer never agrees
             found = self.index.query_bags(bags, s.bag_max_df, s.bag_candidates, fewest)
             keys = {c.article_id: c.shared for c in found}
@@ -190,7 +191,7 @@ class _PageCheck:
                 needs[i] = need
         known = self._recall(list(needs))  # both channels' articles in one read
         page = PageShingles.of(shingles)
-        page_words = PageShingles.of(content_words(hashes, lengths, s.bag_min_letters))
+        page_words = PageShingles.of(content_words(stems, lengths, s.bag_min_letters))
         return [
             known[i].article
             for i, need in needs.items()

@@ -13,7 +13,7 @@ import pytest
 from compliance.detect.bags import bag_keys, text_bag_keys
 from compliance.detect.fingerprint import encode, fingerprint
 from compliance.detect.index import Decoded, PassageIndex
-from compliance.detect.normalize import token_hashes, token_lengths
+from compliance.detect.normalize import token_hashes, token_words
 from compliance.detect.segments import short
 from compliance.pipeline import Archive
 from compliance.records import Article, ArticleInput, StoredFingerprint
@@ -108,15 +108,16 @@ def test_only_words_of_enough_letters_count(text: str, expected: int) -> None:
 
 def test_lengths_are_those_of_the_folded_words() -> None:
     text = "L’œuvre d’Éloïse, qu’il jugeait « très réussie »"
-    assert token_lengths(text).tolist() == [6, 6, 2, 7, 4, 7]  # oeuvre eloise il jugeait tres reussie
-    assert len(token_lengths(text)) == len(token_hashes(text))
+    words = token_words(text)
+    assert words.lengths.tolist() == [6, 6, 2, 7, 4, 7]  # oeuvre eloise il jugeait tres reussie
+    assert words.hashes.tolist() == token_hashes(text).tolist()
 
 
-def test_bag_keys_of_hashes_are_sorted_and_distinct() -> None:
-    hashes, lengths = token_hashes(ARTICLE), token_lengths(ARTICLE)
-    found = bag_keys(hashes, lengths, 6, 5)
+def test_bag_keys_of_stems_are_sorted_and_distinct() -> None:
+    stems, lengths = token_words(ARTICLE)[1:]
+    found = bag_keys(stems, lengths, 6, 5)
     assert found.dtype == np.uint64 and np.all(found[1:] > found[:-1])
-    assert len(bag_keys(hashes, lengths, 4, 5)) > len(bag_keys(hashes, lengths, 10, 5))
+    assert len(bag_keys(stems, lengths, 4, 5)) > len(bag_keys(stems, lengths, 10, 5))
 
 
 # --- the index's second channel --------------------------------------------------------------------
@@ -298,13 +299,15 @@ def reworded(text: str, replaced: tuple[int, ...] = (1, 3, 7, 11)) -> str:
 
 def test_a_reworded_copy_both_channels_find_needs_fewer_shared_shingles(archive: Archive) -> None:
     # A third of the words replaced leaves 4 shingles within 24 words, under the 6 a 12-word
-    # quotation with a small edit keeps. The bag channel confirms the candidate, so it is aligned.
+    # quotation with a small edit keeps. The bag channel confirms the candidate (with too few keys
+    # to be aligned on them alone: bag_min_shared 100 here), so it is aligned.
     page = AROUND + " " + reworded(ARTICLE) + " " + AROUND
-    assert urls(archive, page, "both") == ["https://journal.example/marche"]
+    few_keys = {"bag_min_shared": 100}
+    assert urls(archive, page, "both", **few_keys) == ["https://journal.example/marche"]
     assert urls(archive, page, "minima") == []  # unconfirmed, it would need 6
     # Its content words are still close together in both texts: that alone vouches for it too.
-    assert urls(archive, page, "both", agreed_min_shingles=7) == ["https://journal.example/marche"]
-    assert urls(archive, page, "both", agreed_min_shingles=7, agreed_min_words=100) == []
+    assert urls(archive, page, "both", agreed_min_shingles=7, **few_keys) == ["https://journal.example/marche"]
+    assert urls(archive, page, "both", agreed_min_shingles=7, agreed_min_words=100, **few_keys) == []
 
 
 def test_a_bag_candidate_sharing_few_keys_is_aligned_when_it_shares_shingles_or_words_densely(

@@ -39,7 +39,7 @@ def test_shingles_depend_on_word_order() -> None:
 
 def test_fingerprint_keeps_its_parameters() -> None:
     found = fingerprint(TEXT, SETTINGS)
-    assert found.params == {"num_perm": 64, "seed": 1, "shingle_size": 3, "window": 8, "normalization": 2}
+    assert found.params == {"num_perm": 64, "seed": 1, "shingle_size": 3, "window": 8, "normalization": 3}
     assert found.signature.dtype == np.uint32 and len(found.signature) == 64
     assert found.windows.dtype == np.uint64 and np.all(np.diff(found.windows.astype(np.float64)) >= 0)
 

@@ -3,7 +3,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from compliance.detect.normalize import fold, normalize, normalize_with_map, token_hashes, tokenize
+from compliance.detect.normalize import (
+    STEM_LETTERS,
+    fold,
+    normalize,
+    normalize_with_map,
+    token_hashes,
+    token_words,
+    tokenize,
+)
 
 
 @pytest.mark.parametrize(
@@ -80,3 +88,35 @@ def test_fast_and_spanned_tokenizers_agree(text: str) -> None:
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=200))
 def test_invisible_characters_never_split_words(text: str) -> None:
     assert normalize(text.replace("a", "a\u00ad")) == normalize(text)
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("gouvernement", "Gouvernements"),
+        ("gouvernement", "gouvernemental"),
+        ("reported", "reports"),
+        ("réformes", "reforme"),
+        ("والمدارس", "مدارسنا"),  # proclitics stripped first, then the suffix cut
+    ],
+)
+def test_inflected_forms_share_a_stem(one: str, other: str) -> None:
+    assert token_words(one).stems.tolist() == token_words(other).stems.tolist()
+    assert token_words(one).hashes.tolist() != token_words(other).hashes.tolist()
+
+
+def test_a_short_word_is_its_own_stem_and_older_versions_have_no_stems() -> None:
+    words = token_words("la réforme des retraites", normalization=2)
+    assert words.stems.tolist() == words.hashes.tolist()
+    assert token_words("la des").stems.tolist() == token_words("la des").hashes.tolist()
+    assert STEM_LETTERS == 5
+
+
+@given(st.text())
+def test_words_stems_and_lengths_line_up(text: str) -> None:
+    words = token_words(text)
+    assert np.array_equal(words.hashes, token_hashes(text))
+    assert len(words.stems) == len(words.lengths) == len(words.hashes)
+    assert all(
+        length == len(word) for length, word in zip(words.lengths, normalize(text).split(), strict=True)
+    )

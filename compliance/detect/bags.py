@@ -4,14 +4,15 @@ The window minima (`fingerprint.window_minima`) need the same three words in the
 whose words are shuffled, or a paraphrase that keeps the rare words but not their order, shares
 few of them. A *bag key* forgets the order. The text's content words (folded words of at least
 `bag_min_letters` letters: function words are short in French, English and Arabic alike) are read
-in windows of `bag_words` consecutive content words; each window's two smallest word hashes,
-sorted, are hashed together. A shuffle inside a window keeps its key, and a paraphrase that keeps
+as their stems (`normalize.STEM_LETTERS`: a word's inflected forms share one), in windows of
+`bag_words` consecutive content words; each window's two smallest stem hashes, sorted, are hashed
+together. A shuffle inside a window keeps its key, and a paraphrase that keeps
 two of a window's rare words in one window of the copy often does too; the keys are a sample of
 pairs of nearby rare words, so two texts on one subject share few of them (and the index's own
 document-frequency cut-off, `bag_max_df`, drops those that many articles share).
 
-In: folded word hashes (`normalize.token_hashes`) and their folded lengths
-(`normalize.token_lengths`), or a text. Out: the distinct keys, sorted (uint64).
+In: the stems of a text's words and their folded lengths (`normalize.token_words`), or a text.
+Out: the distinct keys, sorted (uint64).
 """
 
 from __future__ import annotations
@@ -19,25 +20,25 @@ from __future__ import annotations
 import numpy as np
 
 from compliance.detect.arrays import distinct
-from compliance.detect.normalize import NORMALIZATION, token_hashes_and_lengths
+from compliance.detect.normalize import NORMALIZATION, token_words
 
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # as in `fingerprint`: combines two word hashes
 BAG_PARAMS = ("bag_words", "bag_min_letters")  # as `Settings.bag_params()` gives them
 
 
-def bag_keys(hashes: np.ndarray, lengths: np.ndarray, words: int, min_letters: int) -> np.ndarray:
-    """The distinct bag keys of a text given as word hashes and their folded lengths, sorted."""
-    return distinct(window_keys(hashes, lengths, words, min_letters))
+def bag_keys(stems: np.ndarray, lengths: np.ndarray, words: int, min_letters: int) -> np.ndarray:
+    """The distinct bag keys of a text given as its words' stems and folded lengths, sorted."""
+    return distinct(window_keys(stems, lengths, words, min_letters))
 
 
-def content_words(hashes: np.ndarray, lengths: np.ndarray, min_letters: int) -> np.ndarray:
-    """The hashes of a text's content words (folded length `min_letters` or more), in text order."""
-    return hashes[lengths >= min_letters]
+def content_words(stems: np.ndarray, lengths: np.ndarray, min_letters: int) -> np.ndarray:
+    """The stems of a text's content words (folded length `min_letters` or more), in text order."""
+    return stems[lengths >= min_letters]
 
 
-def window_keys(hashes: np.ndarray, lengths: np.ndarray, words: int, min_letters: int) -> np.ndarray:
+def window_keys(stems: np.ndarray, lengths: np.ndarray, words: int, min_letters: int) -> np.ndarray:
     """The bag key of every window of content words, in text order (repeats kept)."""
-    content = content_words(hashes, lengths, min_letters)
+    content = content_words(stems, lengths, min_letters)
     if len(content) < 2:
         return np.zeros(0, dtype=np.uint64)
     smallest, second = _two_smallest(content, min(words, len(content)))
@@ -52,8 +53,8 @@ def window_keys(hashes: np.ndarray, lengths: np.ndarray, words: int, min_letters
 def text_bag_keys(text: str, params: dict[str, int]) -> np.ndarray:
     """The bag keys of a text, with the parameters `Settings.index_params()` gives."""
     normalization = params.get("normalization", NORMALIZATION)
-    hashes, lengths = token_hashes_and_lengths(text, normalization)
-    return bag_keys(hashes, lengths, params["bag_words"], params["bag_min_letters"])
+    words = token_words(text, normalization)
+    return bag_keys(words.stems, words.lengths, params["bag_words"], params["bag_min_letters"])
 
 
 def _two_smallest(values: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:

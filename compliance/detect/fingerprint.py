@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from compliance.detect.bags import bag_keys
-from compliance.detect.normalize import NORMALIZATION, token_hashes, token_hashes_and_lengths
+from compliance.detect.normalize import NORMALIZATION, token_hashes, token_words
 from compliance.errors import StorageError
 from compliance.records import EncodedFingerprint, Fingerprint
 from compliance.settings import Settings
@@ -132,9 +132,9 @@ def fingerprint(
     """
     if not with_bags:
         return fingerprint_words(token_hashes(text, normalization), settings, normalization)
-    hashes, lengths = token_hashes_and_lengths(text, normalization)
-    made = fingerprint_words(hashes, settings, normalization)
-    keys = bag_keys(hashes, lengths, settings.bag_words, settings.bag_min_letters)
+    words = token_words(text, normalization)
+    made = fingerprint_words(words.hashes, settings, normalization)
+    keys = bag_keys(words.stems, words.lengths, settings.bag_words, settings.bag_min_letters)
     return Fingerprint(made.params, made.signature, made.windows, keys, settings.bag_params())
 
 

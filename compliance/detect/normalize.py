@@ -5,9 +5,10 @@ odd spaces, French elisions, Arabic diacritics, tatweel, letter variants and Ara
 are all folded away, and invisible characters (zero-width, soft hyphen) never split a word.
 Arabic proclitics (و ف ب ل ك and the article ال, alone or chained: وال, بال, لل…) are stripped
 from the folded word, so « والحكومة », « الحكومة » and « للحكومة » are one word; the token's
-span still covers the whole original word. Evidence is always cut from the original text, so
-every token keeps `(start, end)` offsets into it: that list of spans is the offset map back to
-the original.
+span still covers the whole original word. Each word also has a *stem*, its first `STEM_LETTERS`
+folded letters, which the order-insensitive comparisons read (`detect.bags`). Evidence is always
+cut from the original text, so every token keeps `(start, end)` offsets into it: that list of
+spans is the offset map back to the original.
 
 `NORMALIZATION` numbers this folding; it is stored with every fingerprint (one made by another
 version never compares), and every entry point takes an older version for the upgrade's benchmark.
@@ -23,6 +24,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -50,9 +52,17 @@ _ARABIC = {
     "\u0626": "\u064a",  # ya with hamza → ya
     "\u0640": None,  # tatweel
 }
-# Version 1 folded letters only; version 2 also strips Arabic proclitics (`_without_proclitics`).
-NORMALIZATION = 2
-VERSIONS = (1, 2)
+# Version 1 folded letters only; version 2 also strips Arabic proclitics (`_without_proclitics`);
+# version 3 also gives each word a stem (STEM_LETTERS).
+NORMALIZATION = 3
+VERSIONS = (1, 2, 3)
+
+# A word's stem, which the bag keys and the content-word density test compare (detect.bags): its
+# first STEM_LETTERS folded letters, so that a word's inflected and derived forms share it
+# (« gouvernement », « gouvernements », « gouvernemental »; « reported », « reports »), in any
+# language and with no dictionary. Before version 3, a word's stem is the word. Five letters, the
+# content words' shortest length, found the most of pan13-train's reworded copies (bench/RESULTS.md).
+STEM_LETTERS = 5
 
 # Light stemming in the manner of Larkey's light10, prefixes only: the conjunctions و ف, the
 # prepositions ب ل ك and the article ال. Never below MIN_STEM letters: a short word's first
@@ -121,14 +131,14 @@ class _HashCache(dict[str, int]):
         return value
 
 
-# A kept word as the chunk cache packs it: its hash and its folded length (at most 255).
-_WORD = np.dtype([("hash", "<u8"), ("length", "u1")])
+# A kept word as the chunk cache packs it: its hash, its stem's hash and its folded length (at most 255).
+_WORD = np.dtype([("hash", "<u8"), ("stem", "<u8"), ("length", "u1")])
 
 
 class _ChunkCache(dict[str, bytes]):
     """Whitespace-separated chunk ("l’État,") → its kept words packed as `_WORD` records (hash,
-    folded length); misses computed once. Bytes, so that a text's words are one `bytes.join` (in C)
-    away: the hashes for every use, the lengths for the bag keys (`detect.bags`).
+    stem, folded length); misses computed once. Bytes, so that a text's words are one `bytes.join`
+    (in C) away: the hashes for every use, the stems and lengths for the bag keys (`detect.bags`).
     """
 
     limit = 1_000_000
@@ -140,8 +150,13 @@ class _ChunkCache(dict[str, bytes]):
     def __missing__(self, chunk: str) -> bytes:
         if len(self) >= self.limit:
             self.clear()
-        words = [(self.hashes[raw], raw) for raw in WORD.findall(chunk)]
-        kept = [(h, min(len(fold(raw, self.hashes.normalization)), 255)) for h, raw in words if h]
+        normalization = self.hashes.normalization
+        kept = []
+        for raw in WORD.findall(chunk):
+            if value := self.hashes[raw]:
+                folded = fold(raw, normalization)
+                stem = _stable_hash(folded[:STEM_LETTERS]) if normalization >= 3 else value
+                kept.append((value, stem, min(len(folded), 255)))
         packed = self[chunk] = np.array(kept, dtype=_WORD).tobytes()
         return packed
 
@@ -179,15 +194,19 @@ def token_hashes(text: str, normalization: int = NORMALIZATION) -> np.ndarray:
     return _words(text, normalization)["hash"].astype(np.uint64)  # a writable copy, in native order
 
 
-def token_lengths(text: str, normalization: int = NORMALIZATION) -> np.ndarray:
-    """The folded length of every word of `text` (at most 255), one per hash of `token_hashes`."""
-    return _words(text, normalization)["length"].astype(np.int64)
+class Words(NamedTuple):
+    """The folded words of a text, one entry per word, as the fingerprints and bag keys read them."""
+
+    hashes: np.ndarray  # uint64, as `token_hashes`
+    stems: np.ndarray  # uint64, the hash of each word's stem (STEM_LETTERS)
+    lengths: np.ndarray  # int64, each folded word's length (at most 255)
 
 
-def token_hashes_and_lengths(text: str, normalization: int = NORMALIZATION) -> tuple[np.ndarray, np.ndarray]:
-    """`token_hashes(text)` and `token_lengths(text)` from one pass over the text."""
+def token_words(text: str, normalization: int = NORMALIZATION) -> Words:
+    """The hash, stem and folded length of every word of `text`, from one pass over it."""
     words = _words(text, normalization)
-    return words["hash"].astype(np.uint64), words["length"].astype(np.int64)
+    hashes, stems = words["hash"].astype(np.uint64), words["stem"].astype(np.uint64)
+    return Words(hashes, stems, words["length"].astype(np.int64))
 
 
 def _words(text: str, normalization: int) -> np.ndarray:
