@@ -408,3 +408,43 @@ def test_a_new_segment_stops_the_keys_over_the_cut_off_too() -> None:
     assert built.minima.stops.tolist() and set(built.minima.stops.tolist()) <= common
     assert len(built.minima.keys) == len(whole.minima.keys) - 8 * len(built.minima.stops)
     assert segments.Segment.build(prints, {"minima": 8, "bags": 8}).minima.stops.tolist() == []
+
+
+def test_the_ranking_across_segments_and_removals_is_the_documented_score() -> None:
+    """Rarity log(1 + N / df) summed over the shared keys, over the square root of the article's
+    key count; removed fingerprints left out (their postings count in df until a merge drops them);
+    ties by article id, also at the cut."""
+    store, index = FakeStore(), PassageIndex(None, PARAMS)
+    stock = [f"formule{i}" for i in range(60)]
+    rng = np.random.default_rng(3)
+
+    def run() -> str:  # a run of the stock phrases
+        start = int(rng.integers(0, 40))
+        return " ".join(stock[start : start + int(rng.integers(12, 20))])
+
+    same = run()  # articles 20–24 say the same: the same score
+    for n in range(1, 25):
+        store.put(n, same if n >= 20 else run() + " " + text(n))
+        if n % 4 == 0:
+            index.sync(store)  # several segments
+    indexed = list(store.rows.values())
+    store.put(5, text(55))
+    store.delete(6)
+    index.sync(store)
+    indexed.append(store.rows[store.next_id - 1])
+    assert len(index.segments) > 1 and len(index.dead) == 2  # not merged away
+    windows = fingerprint(" ".join(stock), SETTINGS).windows
+    keys = np.unique(segments.short(windows))
+    held = {r.article_id: np.unique(segments.short(r.fingerprint.windows)) for r in store.rows.values()}
+    df = {k: sum(k in segments.short(r.fingerprint.windows) for r in indexed) for k in keys}
+    scored = {
+        a: sum(np.log1p(len(held) / df[k]) for k in np.intersect1d(v, keys)) / np.sqrt(len(v))
+        for a, v in held.items()
+        if len(np.intersect1d(v, keys))
+    }
+    expected = sorted(scored, key=lambda a: (-scored[a], a))
+    cut = expected.index(21)  # the cut falls among the tied articles 20–24
+    found = index.query(windows, max_df=10**6, limit=cut)
+    assert [c.article_id for c in found] == expected[:cut]
+    assert [c.score for c in found] == pytest.approx([scored[a] for a in expected[:cut]])
+    assert 6 not in scored and all(c.article_id != 6 for c in index.query(windows, 10**6, 100))
