@@ -41,7 +41,7 @@ class Settings:
     num_perm: int = 64
     seed: int = 1
     window: int = 8  # shingles per window: shared runs of window + shingle_size - 1 words are found
-    max_candidates: int = 30  # articles aligned per page, most shared window minima first
+    max_candidates: int = 40  # articles aligned per page, most shared window minima first
     max_df: int = 200  # a window minimum in more articles than this (per 100,000) is too common to search
     # The second, order-insensitive channel (compliance/detect/bags.py): pairs of rare words per
     # window of content words, found whatever their order. Calibrated on pan13-train in archive mode
