@@ -26,9 +26,9 @@ DENSITY_SPAN = 24
 # that is reworded, reordered or translated back and forth (calibrated with the thresholds of
 # `compliance.matching` on pan13-train in archive mode; bench/RESULTS.md).
 PAGE_REACH = 48
-# The same over content words (`bags`' words of 5 letters or more): a reworded passage's shared
-# words, within this many of the article's content words and of the page's (calibrated with
-# `Settings.agreed_min_words`; bench/RESULTS.md).
+# The same over content words (`bags`' words of 5 letters or more, compared by their stems): a
+# reworded passage's shared words, within this many of the article's content words and of the
+# page's (calibrated with `Settings.agreed_min_words`; bench/RESULTS.md).
 WORD_SPAN = 12
 WORD_REACH = 24
 _BLOCK = 32  # windows `densest_sharing` counts at once
