@@ -306,7 +306,9 @@ def test_a_reworded_copy_both_channels_find_needs_fewer_shared_shingles(archive:
     assert urls(archive, page, "both", **few_keys) == ["https://journal.example/marche"]
     assert urls(archive, page, "minima") == []  # unconfirmed, it would need 6
     # Its content words are still close together in both texts: that alone vouches for it too.
-    assert urls(archive, page, "both", agreed_min_shingles=7, **few_keys) == ["https://journal.example/marche"]
+    assert urls(archive, page, "both", agreed_min_shingles=7, **few_keys) == [
+        "https://journal.example/marche"
+    ]
     assert urls(archive, page, "both", agreed_min_shingles=7, agreed_min_words=100, **few_keys) == []
 
 
