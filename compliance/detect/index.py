@@ -292,8 +292,6 @@ class PassageIndex:
 
     def _dead_rows(self, segment: Segment) -> np.ndarray:
         """The rows of `segment` whose fingerprints were removed (its owners are sorted by id)."""
-        if not len(self.dead):
-            return self.dead
         ids = segment.owners[:, 0]
         at = np.searchsorted(ids, self.dead)
         inside = at < len(ids)
