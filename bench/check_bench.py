@@ -46,7 +46,7 @@ from common import (
 )
 from corpus import FrenchNews, page_with_excerpt
 
-from compliance.detect.bags import bag_keys
+from compliance.detect.bags import bag_keys, text_bag_keys
 from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.normalize import token_words, tokenize
 from compliance.ingest.readers import read_paths
@@ -313,8 +313,7 @@ def stages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], int]]) 
         marks.append(time.perf_counter())
         found = index.query(minima, s.max_df, s.max_candidates)
         marks.append(time.perf_counter())
-        words = token_words(page_text)
-        keys = bag_keys(words.stems, words.lengths, s.bag_words, s.bag_min_letters)
+        keys = text_bag_keys(page_text, s.bag_params())
         found += index.query_bags(keys, s.bag_max_df, s.bag_candidates, AGREEING_KEYS)
         marks.append(time.perf_counter())
         ids = list(dict.fromkeys(c.article_id for c in found))  # an article both channels found: once
