@@ -50,7 +50,7 @@ from compliance.detect.bags import bag_keys, text_bag_keys
 from compliance.detect.fingerprint import shingle_hashes, window_minima
 from compliance.detect.normalize import token_words, tokenize
 from compliance.ingest.readers import read_paths
-from compliance.matching import AGREEING_KEYS, check_page
+from compliance.matching import BAG_RANKS, bag_query, candidate_needs, check_page
 from compliance.pipeline import Archive, match_article
 from compliance.records import Match
 from compliance.settings import Settings
@@ -222,14 +222,13 @@ def make_pages(
 
 
 def candidates(archive: Archive, page: str) -> int:
-    """How many articles the index's two channels hand on for this page (before the density test)."""
+    """How many articles the index's two channels hand on for this page (read for the density test)."""
     s = archive.settings
     words = token_words(page)
     minima = window_minima(shingle_hashes(words.hashes, s.shingle_size), s.window)
     keys = bag_keys(words.stems, words.lengths, s.bag_words, s.bag_min_letters)
-    found = archive.index.query(minima, s.max_df, s.max_candidates)
-    found += archive.index.query_bags(keys, s.bag_max_df, s.bag_candidates, AGREEING_KEYS)
-    return len({c.article_id for c in found})
+    by_minima = archive.index.query(minima, s.max_df, s.max_candidates)
+    return len(candidate_needs(by_minima, archive.index.query_bags(keys, s.bag_max_df, *bag_query(s)), s))
 
 
 def aligned(archive: Archive, page: str) -> int:
@@ -311,12 +310,12 @@ def stages(archive: Archive, pages: Sequence[tuple[str, tuple[int, int], int]]) 
         marks.append(time.perf_counter())
         index = archive.index
         marks.append(time.perf_counter())
-        found = index.query(minima, s.max_df, s.max_candidates)
+        by_minima = index.query(minima, s.max_df, s.max_candidates)
         marks.append(time.perf_counter())
         keys = text_bag_keys(page_text, s.bag_params())
-        found += index.query_bags(keys, s.bag_max_df, s.bag_candidates, AGREEING_KEYS)
+        by_bags = index.query_bags(keys, s.bag_max_df, *bag_query(s))
         marks.append(time.perf_counter())
-        ids = list(dict.fromkeys(c.article_id for c in found))  # an article both channels found: once
+        ids = list(candidate_needs(by_minima, by_bags, s))  # the articles the check reads
         articles = archive.store.get_articles(ids)
         marks.append(time.perf_counter())
         for article_id in ids:
@@ -411,8 +410,9 @@ def report(
         ["source found, with passages overlapping the hidden span", f"{result['found']:.1%}"],
         ["other articles reported per page (mean)", f"{result['others']:.2f}"],
         [
-            f"candidates per page, both channels (mean; max_candidates {archive_settings.max_candidates}, "
-            f"bag_candidates {archive_settings.bag_candidates})",
+            f"candidates per page, both channels (mean; read and density-tested; max_candidates "
+            f"{archive_settings.max_candidates}, bag_candidates {archive_settings.bag_candidates} "
+            f"of {BAG_RANKS} bag ranks)",
             f"{result['candidates']:.1f}",
         ],
         ["articles aligned per page (mean; candidates the density test keeps)", f"{result['aligned']:.1f}"],

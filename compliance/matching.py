@@ -4,7 +4,8 @@
                                                 bag keys ─► index (second channel) ─► candidates ───┤
                                    (an article both channels find passes a weaker density test)     │
               ◄─────────────────────────────────────────────────────────────────────────────────────┘
-              ─► align with the part ─► passages joined ─► score on the page ─► verdict
+              ─► align with the whole page (a long one: with the part) ─► passages joined
+              ─► score on the page ─► verdict
 
 In: the page's text, the passage index, the store (candidates' articles, by id) and `Settings`.
 Out: `records.Match` values, best first; `match_article` and `align_texts` do the same for one
@@ -22,7 +23,7 @@ from compliance.detect.align import align
 from compliance.detect.bags import bag_keys, content_words
 from compliance.detect.density import WORD_REACH, WORD_SPAN, PageShingles, Shingles, densest_sharing
 from compliance.detect.fingerprint import shingle_hashes, window_minima
-from compliance.detect.index import PassageIndex
+from compliance.detect.index import Candidate, PassageIndex
 from compliance.detect.normalize import Tokens, token_words, tokenize
 from compliance.detect.parts import merge_passages, page_parts, part_tokens, shifted
 from compliance.detect.score import scores, shingle_set, verdict
@@ -40,13 +41,14 @@ Aligner = Callable[[Tokens, Tokens, Settings], list[Passage]]
 # `density.PAGE_REACH` and `density.WORD_REACH`, in bench/archive_mode.py and bench/check_bench.py
 # (bench/RESULTS.md).
 #
-#   keys shared                  window-minima candidate          bag candidate only
-#   bag_min_shared (4) or more   aligned                          aligned
-#   3                            agreed_min_shingles (3)          agreed_min_shingles
-#                                or agreed_min_words (7)          or agreed_min_words
-#   2                            agreed_min_shingles              agreed_min_words
+#   keys shared                  window-minima candidate    bag candidate only        ranked lower
+#                                                           (best bag_candidates)     (to BAG_RANKS)
+#   bag_min_shared (4) or more   aligned                    aligned                   aligned
+#   3                            agreed_min_shingles (3)    agreed_min_shingles       not aligned
+#                                or agreed_min_words (7)    or agreed_min_words
+#   2                            agreed_min_shingles        agreed_min_words          not aligned
 #                                or agreed_min_words
-#   fewer                        a quotation's floor (6)          not aligned
+#   fewer                        a quotation's floor (6)    not aligned               not aligned
 #
 # Bag candidates sharing 2 keys, aligned from 5 dense shingles, found 0.01 more of pan13-train's
 # 04 sources but cost 11% more per check at 100,000 articles: 8 more articles read and hashed a
@@ -54,6 +56,12 @@ Aligner = Callable[[Tokens, Tokens, Settings], list[Passage]]
 # (bench/RESULTS.md), for 0.14 chance alignments and 19 more articles read a page at 1,000,000.
 AGREEING_KEYS = 2
 CONFIRMING_KEYS = 3
+# The bag channel ranks this many articles a part: below its best `bag_candidates`, an article's
+# keys still vouch for it when the window minima find it too, and one sharing `bag_min_shared`
+# keys is aligned. Ranks 21 to 60 found 0.012 more of pan13-train's 04 sources and 0.004 more of
+# 03's, with no new match on the no-plagiarism documents; the keys of every rank vouched for no
+# more window-minima candidates than those of 60 (bench/RESULTS.md).
+BAG_RANKS = 60
 
 
 class Needed(NamedTuple):
@@ -87,9 +95,10 @@ def check_page(
     return _PageCheck(text, index, store, settings, aligner).matches()
 
 
-def density_needed(by_minima: bool, keys: int, settings: Settings) -> Needed | None:
+def density_needed(by_minima: bool, keys: int, settings: Settings, best_ranked: bool = True) -> Needed | None:
     """What a candidate must share densely with a page part to be aligned, found by the window
-    minima or not and sharing `keys` bag keys with the part (None: it is not aligned)."""
+    minima or not, sharing `keys` bag keys with the part and among the bag channel's best
+    `bag_candidates` or ranked lower (None: it is not aligned)."""
     s = settings
     # A reportable match reproduces min_match_words words; with an edit of one or two words among
     # them, it still shares this many shingles.
@@ -97,11 +106,36 @@ def density_needed(by_minima: bool, keys: int, settings: Settings) -> Needed | N
     agreed = min(floor, s.agreed_min_shingles)
     if keys >= s.bag_min_shared:
         return Needed(0)
+    if not (by_minima or best_ranked):
+        return None
     if keys >= CONFIRMING_KEYS or (by_minima and keys >= AGREEING_KEYS):
         return Needed(agreed, s.agreed_min_words)
     if keys >= AGREEING_KEYS:
         return Needed(None, s.agreed_min_words)
     return Needed(floor) if by_minima else None
+
+
+def bag_query(settings: Settings) -> tuple[int, int]:
+    """The bag channel's query for a page part: how many ranks, and the fewest keys shared."""
+    fewest = min(AGREEING_KEYS, settings.bag_min_shared)  # a bag candidate sharing fewer never agrees
+    return max(BAG_RANKS, settings.bag_candidates), fewest
+
+
+def candidate_needs(
+    by_minima: list[Candidate], by_bags: list[Candidate], settings: Settings
+) -> dict[int, Needed]:
+    """What each article the two channels found for a page part must share densely with it to be
+    aligned (`density_needed`), by id, the window minima's best first; the articles that are not
+    aligned whatever they share are left out. `by_bags` is the bag channel's ranking (`bag_query`)."""
+    minima = dict.fromkeys(c.article_id for c in by_minima)
+    keys = {c.article_id: c.shared for c in by_bags}
+    best_ranked = {c.article_id for c in by_bags[: settings.bag_candidates]}
+    needs: dict[int, Needed] = {}
+    for i in minima | dict.fromkeys(keys):
+        need = density_needed(i in minima, keys.get(i, 0), settings, i in best_ranked)
+        if need is not None:
+            needs[i] = need
+    return needs
 
 
 @lru_cache(maxsize=4096)
@@ -136,9 +170,13 @@ class Shingled(NamedTuple):
 class _PageCheck:
     """One page checked in parts (`compliance.detect.parts`), so that its cost grows with its length.
 
-    Each part is looked up in the index, its candidates density-tested and aligned with the part
-    alone; the passages an article has in several parts are joined, then scored on the whole page.
-    An article that is a candidate of consecutive parts is fetched and shingled once.
+    Each part is looked up in the index and its candidates density-tested. A page of up to
+    `align_whole_words` is then aligned whole with each article any part found, once, as a pair
+    would be: the aligner weighs words by the page's sentences, and a part's weigh them otherwise
+    (0.002 more of pan13-train's 03 and 04 sources found, for 1.26-1.33x the cost of a 5,000- to
+    10,000-word page; bench/RESULTS.md). A longer page is aligned part by part, and the passages
+    an article has in several parts are joined. Either way they are scored on the whole page. An
+    article that is a candidate of consecutive parts is fetched and shingled once.
     """
 
     def __init__(
@@ -159,10 +197,16 @@ class _PageCheck:
         if len(hashes) > s.check_part_words:
             self.page = tokenize(self.text)
             hashes = self.page.hashes
+        whole = len(hashes) <= s.align_whole_words
+        found_anywhere: dict[int, Article] = {}
         for start, end in page_parts(len(hashes), s.check_part_words, s.check_part_overlap):
             likely = self._likely(hashes[start:end], words.stems[start:end], words.lengths[start:end])
-            if likely:
+            if whole:
+                found_anywhere.update((article.id, article) for article in likely)
+            elif likely:
                 self._align(likely, start, end)
+        if found_anywhere:
+            self._align(list(found_anywhere.values()), 0, len(hashes))
         if not self.found:
             return []
         page_shingles = shingle_set(self._page(), s.shingle_size)
@@ -174,21 +218,15 @@ class _PageCheck:
         part densely for the bag keys it shares (`density_needed`)."""
         s = self.settings
         shingles = shingle_hashes(hashes, s.shingle_size)
-        by_minima: list[int] = []
+        by_minima: list[Candidate] = []
         if s.retrieval != "bags":
             minima = window_minima(shingles, s.window)
-            by_minima = [c.article_id for c in self.index.query(minima, s.max_df, s.max_candidates)]
-        keys: dict[int, int] = {}
+            by_minima = self.index.query(minima, s.max_df, s.max_candidates)
+        by_bags: list[Candidate] = []
         if s.retrieval != "minima":
             bags = bag_keys(stems, lengths, s.bag_words, s.bag_min_letters)
-            fewest = min(AGREEING_KEYS, s.bag_min_shared)  # a bag candidate sharing fewer never agrees
-            found = self.index.query_bags(bags, s.bag_max_df, s.bag_candidates, fewest)
-            keys = {c.article_id: c.shared for c in found}
-        needs: dict[int, Needed] = {}
-        for i in dict.fromkeys(by_minima + list(keys)):
-            need = density_needed(i in by_minima, keys.get(i, 0), s)
-            if need is not None:
-                needs[i] = need
+            by_bags = self.index.query_bags(bags, s.bag_max_df, *bag_query(s))
+        needs = candidate_needs(by_minima, by_bags, s)
         known = self._recall(list(needs))  # both channels' articles in one read
         page = PageShingles.of(shingles)
         page_words = PageShingles.of(content_words(stems, lengths, s.bag_min_letters))

@@ -65,6 +65,9 @@ class Settings:
     # Check cost: a long page is checked in overlapping parts, each looked up and aligned on its own.
     check_part_words: int = 2000  # words per part, about the pages the retrieval was tuned on
     check_part_overlap: int = 200  # words two parts share: a passage this long lies whole in one
+    # A page up to this long is aligned whole with what any of its parts finds, as a pair would be
+    # (the aligner weighs words by the sentences of the whole page); a longer one part by part.
+    align_whole_words: int = 10_000
 
     # Alignment: seeds (exact runs, similar sentences) grown into passages, then judged.
     max_gap: int = 24  # words that may separate two seeds of one passage
@@ -251,6 +254,9 @@ class Settings:
         for name, value in (("check_part_words", part), ("check_part_overlap", overlap)):
             if not isinstance(value, int) or value < 1:
                 raise ConfigurationError(f"{name} must be a positive integer, got {value!r}")
+        whole = self.align_whole_words
+        if not isinstance(whole, int) or whole < 0:
+            raise ConfigurationError(f"align_whole_words must be an integer >= 0, got {whole!r}")
         if 2 * overlap > part:
             raise ConfigurationError(
                 f"check_part_overlap must be at most half of check_part_words, got {overlap} of {part}"

@@ -3,7 +3,8 @@
 What is pinned here is the mechanism, counted rather than timed: every part is looked up once and
 aligned with at most `max_candidates` articles, each alignment sees at most `check_part_words`
 words, and passages that straddle a part boundary come back whole, with exact offsets into the
-page as given. Timings are in bench/page_size_bench.py.
+page as given. A page up to `align_whole_words` is looked up in parts but aligned whole, once per
+article. Timings are in bench/page_size_bench.py.
 """
 
 from __future__ import annotations
@@ -45,9 +46,12 @@ def filler(words: int, rng: random.Random) -> str:
     return " ".join(out[:words])
 
 
-def with_parts(archive: Archive, part_words: int, overlap: int) -> Archive:
-    """The same archive (store and index shared), checking in parts of `part_words`."""
-    settings = archive.settings.replace(check_part_words=part_words, check_part_overlap=overlap)
+def with_parts(archive: Archive, part_words: int, overlap: int, align_whole_words: int = 0) -> Archive:
+    """The same archive (store and index shared), checking in parts of `part_words` (and aligning
+    pages up to `align_whole_words` whole: none by default)."""
+    settings = archive.settings.replace(
+        check_part_words=part_words, check_part_overlap=overlap, align_whole_words=align_whole_words
+    )
     return Archive(settings, store=archive.store)
 
 
@@ -124,6 +128,12 @@ def test_part_settings_are_checked(words: int, overlap: int) -> None:
         Settings(check_part_words=words, check_part_overlap=overlap)
 
 
+@pytest.mark.parametrize("words", [-1, 2.5, "many"])
+def test_align_whole_words_is_checked(words: object) -> None:
+    with pytest.raises(ConfigurationError, match="align_whole_words must be an integer >= 0"):
+        Settings(align_whole_words=words)  # type: ignore[arg-type]
+
+
 def test_distinct_is_numpy_unique() -> None:
     rng = np.random.default_rng(3)
     for values in (rng.integers(0, 50, 300), rng.integers(0, 2**63, 1000, dtype=np.uint64), np.zeros(0)):
@@ -193,3 +203,35 @@ def test_a_page_of_one_part_is_aligned_whole(loaded_archive: Archive, counted: d
     assert match.article.url == RECORDS[0]["url"]
     assert counted["aligned"] and set(counted["aligned"]) == {len(tokenize(page))}
     assert len(counted["queries"]) == 1
+
+
+def test_a_page_up_to_align_whole_words_is_aligned_whole_once_per_article(
+    loaded_archive: Archive, counted: dict[str, list[int]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = "\n\n".join(record["body"] for record in RECORDS)
+    length = len(tokenize(page))
+    parts = page_parts(length, 500, 100)
+    by_part = {m.article.url: m for m in with_parts(loaded_archive, 500, 100).check_text(page)}
+    counted["aligned"].clear()
+    counted["queries"].clear()
+    articles: list[str] = []
+    align = pipeline.align
+
+    def recording_align(article: Tokens, page: Tokens, settings: Settings) -> list[Passage]:
+        articles.append(article.text)
+        return align(article, page, settings)
+
+    monkeypatch.setattr(pipeline, "align", recording_align)
+    whole = {m.article.url: m for m in with_parts(loaded_archive, 500, 100, length).check_text(page)}
+    assert len(counted["queries"]) == len(parts)  # still looked up part by part
+    assert set(counted["aligned"]) == {length}  # ...but every alignment sees the whole page
+    assert len(articles) == len(set(articles))  # once per article, not once per part it is found in
+    assert whole.keys() == by_part.keys() == {record["url"] for record in RECORDS}
+    for url, match in whole.items():
+        assert match.verdict == by_part[url].verdict == Verdict.FULL_REPRODUCTION
+        assert match.scores.coverage >= 0.8, url
+
+    # One word longer than the setting: aligned part by part again.
+    counted["aligned"].clear()
+    with_parts(loaded_archive, 500, 100, length - 1).check_text(page)
+    assert max(counted["aligned"]) == 500

@@ -9,7 +9,8 @@ inside one part; a longer one that straddles a boundary is found in pieces that 
 overlap, and `merge_passages` joins them. Offsets stay exact: a part keeps the page's own text
 between its first and last word, and its passages are shifted back by where it starts.
 
-A page no longer than one part is one part: the page itself, checked exactly as before.
+A page no longer than one part is one part: the page itself, checked exactly as before. A page
+of up to `align_whole_words` is looked up in parts but aligned whole (`compliance.matching`).
 """
 
 from __future__ import annotations
