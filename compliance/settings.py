@@ -62,7 +62,8 @@ class Settings:
     # forth keeps (for any article sharing 2 bag keys or more, bag candidates too).
     agreed_min_words: int = 7
     index_refresh: float = 2.0  # seconds between checks for other processes' writes to the archive
-    # Check cost: a long page is checked in overlapping parts, each looked up and aligned on its own.
+    # Check cost: a long page is checked in overlapping parts, each looked up on its own (and, past
+    # align_whole_words, aligned on its own).
     check_part_words: int = 2000  # words per part, about the pages the retrieval was tuned on
     check_part_overlap: int = 200  # words two parts share: a passage this long lies whole in one
     # A page up to this long is aligned whole with what any of its parts finds, as a pair would be
